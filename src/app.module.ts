@@ -1,0 +1,37 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
+import { LoggerModule } from './common/logging/logger.module.js';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import type { DatabaseHandle } from './database/database.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { UsersModule } from './users/users.module.js';
+
+export interface AppResources {
+  config: AppConfig;
+  logger: Logger;
+  database: DatabaseHandle;
+  redis: Redis | null;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(resources: AppResources): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(resources.config),
+        LoggerModule.forRoot(resources.logger),
+        DatabaseModule.forRoot(resources.database),
+        RedisModule.forRoot(resources.redis),
+        AuthModule,
+        UsersModule,
+        HealthModule,
+      ],
+    };
+  }
+}

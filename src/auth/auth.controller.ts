@@ -1,0 +1,42 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { AuthGuard } from './auth.guard.js';
+import {
+  type LoginInput,
+  loginSchema,
+  type RegisterInput,
+  refreshSchema,
+  registerSchema,
+} from './auth.schemas.js';
+import { AuthService } from './auth.service.js';
+import { type AuthUser, CurrentUser } from './current-user.decorator.js';
+
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('register')
+  @HttpCode(201)
+  register(@Body(new ZodPipe(registerSchema)) body: RegisterInput) {
+    return this.auth.register(body);
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  login(@Body(new ZodPipe(loginSchema)) body: LoginInput) {
+    return this.auth.login(body);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  refresh(@Body(new ZodPipe(refreshSchema)) body: { refreshToken: string }) {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(AuthGuard)
+  async logout(@CurrentUser() user: AuthUser): Promise<void> {
+    await this.auth.logout(user.sessionId);
+  }
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../common/errors/app-error.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { toUserView, type UserRecord, type UserView } from '../users/user.types.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { LoginInput, RegisterInput } from './auth.schemas.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { hashRefreshToken, TokenService } from './token.service.js';
+
+export interface AuthResult {
+  accessToken: string;
+  refreshToken: string;
+  user: UserView;
+}
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async register(input: RegisterInput): Promise<AuthResult> {
+    const user = await this.users.insert({
+      id: uuidv7(),
+      email: input.email,
+      passwordHash: await this.hasher.hash(input.password),
+      name: input.name,
+      avatarUrl: input.avatar,
+    });
+    return this.startSession(user);
+  }
+
+  async login(input: LoginInput): Promise<AuthResult> {
+    const user = await this.users.findByEmail(input.email);
+    const ok = await this.hasher.verify(user?.passwordHash, input.password);
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
+    return this.startSession(user);
+  }
+
+  async refresh(refreshToken: string): Promise<AuthResult> {
+    const next = this.tokens.newRefreshToken();
+    const result = await this.sessions.rotate(hashRefreshToken(refreshToken), {
+      hash: next.hash,
+      expiresAt: this.refreshExpiry(),
+    });
+    if (result.outcome !== 'rotated') throw new AppError('INVALID_REFRESH_TOKEN');
+    const user = await this.users.findById(result.userId);
+    if (!user) throw new AppError('INVALID_REFRESH_TOKEN');
+    const accessToken = await this.tokens.signAccess({ userId: user.id, sessionId: result.sessionId });
+    return { accessToken, refreshToken: next.token, user: toUserView(user) };
+  }
+
+  logout(sessionId: string): Promise<void> {
+    return this.sessions.revoke(sessionId);
+  }
+
+  private async startSession(user: UserRecord): Promise<AuthResult> {
+    const sessionId = uuidv7();
+    const refresh = this.tokens.newRefreshToken();
+    await this.sessions.create({
+      id: sessionId,
+      userId: user.id,
+      expiresAt: this.refreshExpiry(),
+      tokenHash: refresh.hash,
+    });
+    const accessToken = await this.tokens.signAccess({ userId: user.id, sessionId });
+    return { accessToken, refreshToken: refresh.token, user: toUserView(user) };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000);
+  }
+}

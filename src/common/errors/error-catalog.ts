@@ -1,0 +1,25 @@
+/**
+ * The one list of error codes the service answers with, over HTTP and over WebSocket alike.
+ * A code is stable: clients may branch on it. The message is a default for humans.
+ */
+export const ERROR_CATALOG = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, message: 'Authentication is required' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Email or password is incorrect' },
+  INVALID_REFRESH_TOKEN: { status: 401, message: 'The refresh token is invalid, expired or already used' },
+  FORBIDDEN: { status: 403, message: 'You may not do this' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  USER_NOT_FOUND: { status: 404, message: 'User not found' },
+  CHAT_NOT_FOUND: { status: 404, message: 'Chat not found' },
+  MESSAGE_NOT_FOUND: { status: 404, message: 'Message not found' },
+  EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,0 +1,33 @@
+import { Body, Controller, Get, Patch, Query, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { searchUsersSchema, updateMeSchema } from './users.schemas.js';
+import { UsersService } from './users.service.js';
+
+@Controller('users')
+@UseGuards(AuthGuard)
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  me(@CurrentUser() user: AuthUser) {
+    return this.users.getMe(user.id);
+  }
+
+  @Patch('me')
+  update(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(updateMeSchema)) body: typeof updateMeSchema._output,
+  ) {
+    return this.users.updateMe(user.id, body);
+  }
+
+  @Get()
+  async search(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(searchUsersSchema)) query: typeof searchUsersSchema._output,
+  ) {
+    return { items: await this.users.search(user.id, query.q, query.limit) };
+  }
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.factory.js';
+import { createLogger } from '../../src/common/logging/logger.js';
+import { loadConfig } from '../../src/config/config.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  port: number;
+  dataDir: string;
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Reuse a DATA_DIR (PGlite data, generated secret) from an earlier app: a restart. */
+  dataDir?: string;
+}
+
+/** The real service, configured as in production, listening on a free loopback port. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'live-chat-test-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: testSecret,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(inject('databaseUrl') ? { DATABASE_URL: inject('databaseUrl')! } : {}),
+    ...(inject('redisUrl') ? { REDIS_URL: inject('redisUrl')! } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const app = await createApp(config, createLogger(config.logLevel));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    async close({ keepData = false } = {}) {
+      await app.close();
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+// One secret per test process, so tokens survive a simulated restart within a file.
+const testSecret = randomBytes(48).toString('base64url');
