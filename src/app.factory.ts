@@ -7,6 +7,7 @@ import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
 import type { AppConfig } from './config/config.js';
 import { openDatabase, runMigrations } from './database/database.js';
+import { ChatSocketAdapter } from './realtime/socket-io.adapter.js';
 import { openRedis, redactUrl } from './redis/redis.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -43,6 +44,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.setGlobalPrefix('api');
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   app.useGlobalFilters(new HttpExceptionFilter(logger));
+  app.useWebSocketAdapter(new ChatSocketAdapter(app, config));
   logRequests(app, logger);
   return app;
 }

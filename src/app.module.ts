@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { LoggerModule } from './common/logging/logger.module.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         RedisModule.forRoot(resources.redis),
         AuthModule,
         UsersModule,
+        ChatModule,
         HealthModule,
       ],
     };

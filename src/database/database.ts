@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -18,6 +17,8 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Where the data lives, without credentials: for the boot log line. */
   description: string;
+  /** A raw parameterized statement, for the hand-written SQL of repositories' hot paths. */
+  query<T>(text: string, params?: unknown[]): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,6 +50,7 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     db,
     kind: 'postgres',
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
     ping: async () => void (await pool.query('SELECT 1')),
     close: () => pool.end(),
   };
@@ -62,6 +64,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     db,
     kind: 'pglite',
     description: `embedded PGlite at ${path}`,
+    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     ping: async () => void (await client.query('SELECT 1')),
     close: () => client.close(),
   };
@@ -85,10 +88,3 @@ export async function runMigrations(handle: DatabaseHandle, url?: string): Promi
     await client.end();
   }
 }
-
-/** Row list of a raw `db.execute(sql...)` result; both drivers return `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
-}
-
-export { sql };

@@ -54,4 +54,4 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 }
 
 // One secret per test process, so tokens survive a simulated restart within a file.
-const testSecret = randomBytes(48).toString('base64url');
+export const testSecret = randomBytes(48).toString('base64url');

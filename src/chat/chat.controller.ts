@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { ChatService } from './chat.service.js';
+import {
+  chatIdSchema,
+  chatListQuerySchema,
+  directChatSchema,
+  historyQuerySchema,
+  markReadSchema,
+} from './message.schemas.js';
+
+@Controller('chats')
+@UseGuards(AuthGuard)
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Get()
+  list(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(chatListQuerySchema)) query: z.output<typeof chatListQuerySchema>,
+  ) {
+    return this.chat.listChats(user.id, query.limit, query.before);
+  }
+
+  /** Get or create the direct chat with a user: 201 when it was created, 200 when it existed. */
+  @Post('direct')
+  async direct(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(directChatSchema)) body: z.output<typeof directChatSchema>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { chat, created } = await this.chat.openDirect(user.id, body.userId);
+    reply.status(created ? 201 : 200);
+    return chat;
+  }
+
+  @Get(':chatId/messages')
+  history(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
+    @Query(new ZodPipe(historyQuerySchema)) query: z.output<typeof historyQuerySchema>,
+  ) {
+    return this.chat.history(user.id, chatId, query);
+  }
+
+  @Post(':chatId/read')
+  @HttpCode(200)
+  read(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
+    @Body(new ZodPipe(markReadSchema)) body: z.output<typeof markReadSchema>,
+  ) {
+    return this.chat.markRead(user.id, chatId, body.messageId);
+  }
+}

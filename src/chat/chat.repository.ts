@@ -1,0 +1,278 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DatabaseHandle } from '../database/database.js';
+import { DATABASE } from '../database/database.module.js';
+import type { PublicUser } from '../users/user.types.js';
+import type { MediaType, StoredMessage } from './message.types.js';
+
+/** A message to be written; `ord` is its place in the batch (the order seqs are given in). */
+export interface NewMessage {
+  id: string;
+  chatId: string;
+  senderId: string;
+  content: string;
+  mediaUrl: string | null;
+  mediaType: MediaType | null;
+  clientMessageId: string | null;
+  createdAt: Date;
+}
+
+export interface WrittenMessage extends StoredMessage {
+  ord: number;
+  /** True when the sender's clientMessageId was already stored: this is the original, not a new row. */
+  duplicate: boolean;
+}
+
+export interface MessageWithSender extends StoredMessage {
+  sender: PublicUser;
+}
+
+export interface ChatRow {
+  id: string;
+  type: 'DIRECT' | 'GROUP';
+  lastSeq: number;
+  lastReadSeq: number;
+  updatedAt: Date;
+  /** updated_at in PostgreSQL's own text form: keeps the microseconds a Date would drop. */
+  cursorTime: string;
+  peerId: string;
+  peerName: string;
+  peerAvatar: string | null;
+  lastMessage: MessageWithSender | null;
+}
+
+const MESSAGE_COLUMNS = `m.id, m.chat_id AS "chatId", m.seq, m.sender_id AS "senderId", m.content,
+  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.client_message_id AS "clientMessageId",
+  m.created_at AS "createdAt", s.name AS "senderName", s.avatar_url AS "senderAvatar"`;
+
+type MessageRow = StoredMessage & { senderName: string; senderAvatar: string | null };
+
+/**
+ * Media types travel as text[] (PGlite cannot encode an enum-array parameter) and are cast on insert.
+ * One statement per batch: skip what the sender already stored under the same clientMessageId, bump
+ * each chat's last_seq once by its count (the row lock orders concurrent writers), number the batch's
+ * messages from there, insert them, and move each sender's read mark to their own newest message.
+ */
+const INSERT_BATCH_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                       $7::text[], $8::timestamptz[], $9::int[])
+    AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord)
+),
+existing AS (
+  SELECT i.ord, m.* FROM input i
+  JOIN messages m ON m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id
+),
+fresh AS (
+  SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
+),
+counts AS (
+  SELECT chat_id, count(*)::int AS n FROM fresh GROUP BY chat_id
+),
+bumped AS (
+  UPDATE chats c SET last_seq = c.last_seq + counts.n, updated_at = now()
+  FROM counts WHERE c.id = counts.chat_id
+  RETURNING c.id, c.last_seq - counts.n AS base
+),
+numbered AS (
+  SELECT f.*, (b.base + row_number() OVER (PARTITION BY f.chat_id ORDER BY f.ord))::int AS seq
+  FROM fresh f JOIN bumped b ON b.id = f.chat_id
+),
+inserted AS (
+  INSERT INTO messages (id, chat_id, seq, sender_id, content, media_url, media_type, client_message_id, created_at)
+  SELECT id, chat_id, seq, sender_id, content, media_url, media_type::media_type, client_message_id, created_at
+  FROM numbered
+  ON CONFLICT (sender_id, client_message_id) DO NOTHING
+  RETURNING id
+),
+read_marks AS (
+  UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, own.max_seq)
+  FROM (SELECT chat_id, sender_id, max(seq) AS max_seq FROM numbered GROUP BY chat_id, sender_id) own
+  WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
+)
+SELECT n.ord, n.id, n.chat_id AS "chatId", n.seq, n.sender_id AS "senderId", n.content,
+       n.media_url AS "mediaUrl", n.media_type AS "mediaType", n.client_message_id AS "clientMessageId",
+       n.created_at AS "createdAt", false AS duplicate
+FROM numbered n JOIN inserted USING (id)
+UNION ALL
+SELECT e.ord, e.id, e.chat_id, e.seq, e.sender_id, e.content, e.media_url, e.media_type::text,
+       e.client_message_id, e.created_at, true
+FROM existing e`;
+
+@Injectable()
+export class ChatRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  /**
+   * The direct chat of a pair, created with both memberships if it does not exist yet. The unique
+   * direct_key makes concurrent first messages converge on one chat. An unknown member id fails the
+   * foreign key and nothing is written.
+   */
+  async getOrCreateDirect(
+    newId: string,
+    directKey: string,
+    memberIds: string[],
+  ): Promise<{ id: string; created: boolean }> {
+    const [row] = await this.database.query<{ id: string; created: boolean }>(
+      `WITH chat AS (
+         INSERT INTO chats (id, type, direct_key) VALUES ($1, 'DIRECT', $2)
+         ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key
+         RETURNING id, (xmax = 0) AS created
+       ), members AS (
+         INSERT INTO chat_members (chat_id, user_id)
+         SELECT chat.id, member FROM chat, unnest($3::uuid[]) AS member
+         ON CONFLICT DO NOTHING
+       )
+       SELECT id, created FROM chat`,
+      [newId, directKey, memberIds],
+    );
+    return row!;
+  }
+
+  async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
+    const rows = await this.database.query<WrittenMessage>(INSERT_BATCH_SQL, [
+      batch.map((m) => m.id),
+      batch.map((m) => m.chatId),
+      batch.map((m) => m.senderId),
+      batch.map((m) => m.content),
+      batch.map((m) => m.mediaUrl),
+      batch.map((m) => m.mediaType),
+      batch.map((m) => m.clientMessageId),
+      batch.map((m) => m.createdAt.toISOString()),
+      batch.map((_, ord) => ord),
+    ]);
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+
+  async isMember(chatId: string, userId: string): Promise<boolean> {
+    const rows = await this.database.query(`SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2`, [
+      chatId,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async memberIds(chatId: string): Promise<string[]> {
+    const rows = await this.database.query<{ userId: string }>(
+      `SELECT user_id AS "userId" FROM chat_members WHERE chat_id = $1`,
+      [chatId],
+    );
+    return rows.map((r) => r.userId);
+  }
+
+  /** The caller's chats, most recently active first, keyset-paged on (updated_at, id). */
+  async listChats(userId: string, limit: number, before?: { time: string; id: string }): Promise<ChatRow[]> {
+    return this.chatRows(
+      `me.user_id = $1 ${before ? 'AND (c.updated_at, c.id) < ($3::timestamptz, $4::uuid)' : ''}`,
+      before ? [userId, limit, before.time, before.id] : [userId, limit],
+    );
+  }
+
+  async getChat(userId: string, chatId: string): Promise<ChatRow | undefined> {
+    const [row] = await this.chatRows('me.user_id = $1 AND c.id = $3', [userId, 1, chatId]);
+    return row;
+  }
+
+  // The peer of a chat with oneself is oneself. last_seq - last_read_seq is the unread count: a sender's
+  // read mark moves past their own messages as they send them, so no COUNT over history is needed.
+  private async chatRows(where: string, params: unknown[]): Promise<ChatRow[]> {
+    const rows = await this.database.query<
+      Omit<ChatRow, 'lastMessage'> & {
+        lastMessage: (Omit<MessageRow, 'createdAt'> & { createdAt: string }) | null;
+      }
+    >(
+      `SELECT c.id, c.type::text AS type, c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
+              c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
+              COALESCE(peer.id, self.id) AS "peerId", COALESCE(peer.name, self.name) AS "peerName",
+              CASE WHEN peer.id IS NULL THEN self.avatar_url ELSE peer.avatar_url END AS "peerAvatar",
+              CASE WHEN m.id IS NULL THEN NULL ELSE json_build_object(
+                'id', m.id, 'chatId', m.chat_id, 'seq', m.seq, 'senderId', m.sender_id, 'content', m.content,
+                'mediaUrl', m.media_url, 'mediaType', m.media_type, 'clientMessageId', m.client_message_id,
+                'createdAt', m.created_at, 'senderName', s.name, 'senderAvatar', s.avatar_url) END AS "lastMessage"
+       FROM chat_members me
+       JOIN chats c ON c.id = me.chat_id
+       JOIN users self ON self.id = me.user_id
+       LEFT JOIN LATERAL (
+         SELECT u.id, u.name, u.avatar_url FROM chat_members o JOIN users u ON u.id = o.user_id
+         WHERE o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
+       ) peer ON true
+       LEFT JOIN messages m ON m.chat_id = c.id AND m.seq = c.last_seq
+       LEFT JOIN users s ON s.id = m.sender_id
+       WHERE ${where}
+       ORDER BY c.updated_at DESC, c.id DESC
+       LIMIT $2`,
+      params,
+    );
+    return rows.map((r) => ({
+      ...r,
+      updatedAt: new Date(r.updatedAt),
+      lastMessage: r.lastMessage
+        ? withSender({ ...r.lastMessage, createdAt: new Date(r.lastMessage.createdAt) })
+        : null,
+    }));
+  }
+
+  /** Newest first, below `beforeSeq` when given. */
+  async messagesBefore(
+    chatId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<MessageWithSender[]> {
+    const rows = await this.database.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users s ON s.id = m.sender_id
+       WHERE m.chat_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
+      [chatId, beforeSeq ?? 2_147_483_647, limit],
+    );
+    return rows.map(withSender);
+  }
+
+  /** Oldest first, above `afterSeq`: gap fill. */
+  async messagesAfter(chatId: string, afterSeq: number, limit: number): Promise<MessageWithSender[]> {
+    const rows = await this.database.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users s ON s.id = m.sender_id
+       WHERE m.chat_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3`,
+      [chatId, afterSeq, limit],
+    );
+    return rows.map(withSender);
+  }
+
+  async findMessageSeq(chatId: string, messageId: string): Promise<number | undefined> {
+    const [row] = await this.database.query<{ seq: number }>(
+      `SELECT seq FROM messages WHERE chat_id = $1 AND id = $2`,
+      [chatId, messageId],
+    );
+    return row?.seq;
+  }
+
+  /** Moves the member's read mark forward to `seq`, never back; returns the mark and the chat's last seq. */
+  async markRead(
+    chatId: string,
+    userId: string,
+    seq: number,
+  ): Promise<{ lastReadSeq: number; lastSeq: number } | undefined> {
+    const [row] = await this.database.query<{ lastReadSeq: number; lastSeq: number }>(
+      `UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, $3)
+       FROM chats c WHERE c.id = cm.chat_id AND cm.chat_id = $1 AND cm.user_id = $2
+       RETURNING cm.last_read_seq AS "lastReadSeq", c.last_seq AS "lastSeq"`,
+      [chatId, userId, seq],
+    );
+    return row;
+  }
+
+  async findByClientIds(senderId: string, clientMessageIds: string[]): Promise<StoredMessage[]> {
+    const rows = await this.database.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users s ON s.id = m.sender_id
+       WHERE m.sender_id = $1 AND m.client_message_id = ANY($2::text[])`,
+      [senderId, clientMessageIds],
+    );
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+}
+
+function withSender(row: MessageRow): MessageWithSender {
+  const { senderName, senderAvatar, ...message } = row;
+  return {
+    ...message,
+    createdAt: new Date(message.createdAt),
+    sender: { id: message.senderId, name: senderName, avatar: senderAvatar },
+  };
+}

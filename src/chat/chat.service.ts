@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AppError } from '../common/errors/app-error.js';
+import type { PublicUser } from '../users/user.types.js';
+import { causeCode } from '../users/users.repository.js';
+import { ChatRepository, type ChatRow, type MessageWithSender } from './chat.repository.js';
+import { DirectChatCache, directKey } from './direct-chat-cache.js';
+import type { MessageSendInput } from './message.schemas.js';
+import { type MessageView, toMessageView } from './message.types.js';
+import { MessageWriter } from './message-writer.js';
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+export interface ChatView {
+  id: string;
+  type: 'DIRECT' | 'GROUP';
+  peer: PublicUser;
+  lastMessage: MessageView | null;
+  unreadCount: number;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SendResult {
+  message: MessageView;
+  /** True for a retry of a clientMessageId already stored: ack it, deliver nothing again. */
+  duplicate: boolean;
+  recipients: string[];
+}
+
+@Injectable()
+export class ChatService {
+  private readonly pendingDirect = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly chats: ChatRepository,
+    private readonly writer: MessageWriter,
+    private readonly directChats: DirectChatCache,
+  ) {}
+
+  /**
+   * Stores a message from `sender` (always the authenticated user) and returns it once committed.
+   * Not async on purpose: with the pair's chat id cached, the write is queued before this returns, so
+   * a socket's messages enter the writer, and get their seqs, in the order they arrived.
+   */
+  send(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
+    const key = directKey(sender.id, input.receiverId);
+    const cached = this.directChats.get(key);
+    const write = (chatId: string) =>
+      this.writer.write({
+        id: uuidv7(),
+        chatId,
+        senderId: sender.id,
+        content: input.content,
+        mediaUrl: input.mediaUrl,
+        mediaType: input.mediaType,
+        clientMessageId: input.clientMessageId,
+        createdAt: new Date(),
+      });
+    const written = cached ? write(cached) : this.directChatId(sender.id, input.receiverId).then(write);
+    return written.then((message) => ({
+      message: toMessageView(message, sender),
+      duplicate: message.duplicate,
+      recipients: sender.id === input.receiverId ? [sender.id] : [sender.id, input.receiverId],
+    }));
+  }
+
+  async openDirect(userId: string, peerId: string): Promise<{ chat: ChatView; created: boolean }> {
+    const { id, created } = await this.createDirect(userId, peerId);
+    const row = await this.chats.getChat(userId, id);
+    return { chat: toChatView(row!), created };
+  }
+
+  async listChats(userId: string, limit: number, cursor?: string): Promise<Page<ChatView>> {
+    const rows = await this.chats.listChats(userId, limit + 1, cursor ? decodeChatCursor(cursor) : undefined);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toChatView),
+      nextCursor: rows.length > limit && last ? encodeChatCursor(last) : null,
+    };
+  }
+
+  /** Newest first below `before`, or oldest first above `after` (gap fill). Non-members get 404. */
+  async history(
+    userId: string,
+    chatId: string,
+    query: { limit: number; before?: number; after?: number },
+  ): Promise<Page<MessageView>> {
+    await this.assertMember(chatId, userId);
+    const rows =
+      query.after !== undefined
+        ? await this.chats.messagesAfter(chatId, query.after, query.limit + 1)
+        : await this.chats.messagesBefore(chatId, query.before, query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map(viewOf),
+      nextCursor: rows.length > query.limit ? String(page.at(-1)!.seq) : null,
+    };
+  }
+
+  async markRead(userId: string, chatId: string, messageId: string) {
+    await this.assertMember(chatId, userId);
+    const seq = await this.chats.findMessageSeq(chatId, messageId);
+    if (seq === undefined) throw new AppError('MESSAGE_NOT_FOUND');
+    const marks = await this.chats.markRead(chatId, userId, seq);
+    if (!marks) throw new AppError('CHAT_NOT_FOUND');
+    return {
+      chatId,
+      userId,
+      messageId,
+      seq: marks.lastReadSeq,
+      readAt: new Date().toISOString(),
+      unreadCount: Math.max(0, marks.lastSeq - marks.lastReadSeq),
+    };
+  }
+
+  private async assertMember(chatId: string, userId: string): Promise<void> {
+    // 404 rather than 403: a chat id must not reveal that the chat exists.
+    if (!(await this.chats.isMember(chatId, userId))) throw new AppError('CHAT_NOT_FOUND');
+  }
+
+  // Concurrent first messages of a pair share one lookup; its callbacks then run in arrival order.
+  private directChatId(a: string, b: string): Promise<string> {
+    const key = directKey(a, b);
+    let pending = this.pendingDirect.get(key);
+    if (!pending) {
+      pending = this.createDirect(a, b)
+        .then((chat) => chat.id)
+        .finally(() => this.pendingDirect.delete(key));
+      this.pendingDirect.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async createDirect(a: string, b: string): Promise<{ id: string; created: boolean }> {
+    const key = directKey(a, b);
+    try {
+      const chat = await this.chats.getOrCreateDirect(uuidv7(), key, a === b ? [a] : [a, b]);
+      this.directChats.set(key, chat.id);
+      return chat;
+    } catch (error) {
+      if (causeCode(error) === FOREIGN_KEY_VIOLATION) throw new AppError('USER_NOT_FOUND');
+      throw error;
+    }
+  }
+}
+
+function viewOf(m: MessageWithSender): MessageView {
+  return toMessageView(m, m.sender);
+}
+
+function toChatView(row: ChatRow): ChatView {
+  return {
+    id: row.id,
+    type: row.type,
+    peer: { id: row.peerId, name: row.peerName, avatar: row.peerAvatar },
+    lastMessage: row.lastMessage ? viewOf(row.lastMessage) : null,
+    unreadCount: Math.max(0, row.lastSeq - row.lastReadSeq),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function encodeChatCursor(row: ChatRow): string {
+  return Buffer.from(`${row.cursorTime}|${row.id}`).toString('base64url');
+}
+
+function decodeChatCursor(cursor: string): { time: string; id: string } {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (
+    !time ||
+    !/^\d{4}-\d\d-\d\d [\d:.]+[+-]\d\d(:\d\d)?$/.test(time) ||
+    !id ||
+    !/^[0-9a-f-]{36}$/i.test(id)
+  ) {
+    throw new AppError('VALIDATION_FAILED', 'before: is not a cursor this API gave out');
+  }
+  return { time, id };
+}

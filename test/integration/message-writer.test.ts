@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ChatRepository, type NewMessage } from '../../src/chat/chat.repository.js';
+import { directKey } from '../../src/chat/direct-chat-cache.js';
+import { MessageWriter } from '../../src/chat/message-writer.js';
+import { createLogger } from '../../src/common/logging/logger.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
+import { openTestDatabase } from '../support/test-database.js';
+
+let db: Awaited<ReturnType<typeof openTestDatabase>>;
+let chats: ChatRepository;
+let users: UsersRepository;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  chats = new ChatRepository(db.handle);
+  users = new UsersRepository(db.handle);
+});
+afterAll(() => db.close());
+
+async function pair(): Promise<{ a: string; b: string; chatId: string }> {
+  const ids = [randomUUID(), randomUUID()] as const;
+  for (const id of ids) {
+    await users.insert({ id, email: `${id}@example.test`, passwordHash: 'x', name: 'n', avatarUrl: null });
+  }
+  const chat = await chats.getOrCreateDirect(randomUUID(), directKey(ids[0], ids[1]), [...ids]);
+  return { a: ids[0], b: ids[1], chatId: chat.id };
+}
+
+function message(
+  chatId: string,
+  senderId: string,
+  content: string,
+  clientMessageId: string | null = null,
+): NewMessage {
+  return {
+    id: randomUUID(),
+    chatId,
+    senderId,
+    content,
+    mediaUrl: null,
+    mediaType: null,
+    clientMessageId,
+    createdAt: new Date(),
+  };
+}
+
+describe('MessageWriter (group commit on the real database)', () => {
+  it('writes a lone message at once, and everything sent meanwhile in the next single statement', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const spy = vi.spyOn(chats, 'insertBatch');
+    const { a, chatId } = await pair();
+    const first = writer.write(message(chatId, a, 'first'));
+    // Queued while the first write is in flight.
+    const rest = Array.from({ length: 50 }, (_, i) => writer.write(message(chatId, a, `m${i}`)));
+    const written = await Promise.all([first, ...rest]);
+    expect(spy.mock.calls.map(([batch]) => batch.length)).toEqual([1, 50]);
+    expect(written.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+    spy.mockRestore();
+  });
+
+  it('numbers each chat on its own within one batch and keeps the chat row in step', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const [p, q] = [await pair(), await pair()];
+    await writer.write(message(p.chatId, p.a, 'p0'));
+    const batch = await Promise.all([
+      writer.write(message(p.chatId, p.a, 'p1')),
+      writer.write(message(q.chatId, q.b, 'q1')),
+      writer.write(message(p.chatId, p.b, 'p2')),
+      writer.write(message(q.chatId, q.a, 'q2')),
+    ]);
+    expect(batch.map((m) => [m.content, m.seq])).toEqual([
+      ['p1', 2],
+      ['q1', 1],
+      ['p2', 3],
+      ['q2', 2],
+    ]);
+    const [listed] = await chats.listChats(p.a, 1);
+    expect(listed?.lastSeq).toBe(3);
+  });
+
+  it('moves the sender’s read mark past their own message, so unread stays O(1) and right', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const { a, b, chatId } = await pair();
+    await writer.write(message(chatId, a, 'from a'));
+    await writer.write(message(chatId, b, 'from b'));
+    await writer.write(message(chatId, b, 'from b again'));
+    const unread = async (user: string) => {
+      const row = (await chats.getChat(user, chatId))!;
+      return row.lastSeq - row.lastReadSeq;
+    };
+    expect(await unread(a)).toBe(2);
+    expect(await unread(b)).toBe(0);
+  });
+
+  it('returns the stored original for a clientMessageId already written, without using a seq', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const { a, chatId } = await pair();
+    const original = await writer.write(message(chatId, a, 'once', 'k1'));
+    const again = await writer.write(message(chatId, a, 'once', 'k1'));
+    const next = await writer.write(message(chatId, a, 'next'));
+    expect(again).toMatchObject({ id: original.id, seq: original.seq, duplicate: true });
+    expect(next.seq).toBe(original.seq + 1);
+  });
+});
