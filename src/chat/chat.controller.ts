@@ -49,11 +49,12 @@ export class ChatController {
 
   @Post(':chatId/read')
   @HttpCode(200)
-  read(
+  async read(
     @CurrentUser() user: AuthUser,
     @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
     @Body(new ZodPipe(markReadSchema)) body: z.output<typeof markReadSchema>,
   ) {
-    return this.chat.markRead(user.id, chatId, body.messageId);
+    const { receipt, unreadCount } = await this.chat.markRead(user.id, chatId, body.messageId);
+    return { ...receipt, unreadCount };
   }
 }

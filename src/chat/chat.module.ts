@@ -1,26 +1,27 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
-import { ConnectedUsers } from '../realtime/connected-users.js';
-import { SocketAuth } from '../realtime/socket-auth.js';
-import { UsersModule } from '../users/users.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ChatController } from './chat.controller.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatRepository } from './chat.repository.js';
 import { ChatService } from './chat.service.js';
-import { DirectChatCache } from './direct-chat-cache.js';
+import { ChatCache } from './chat-cache.js';
 import { MessageWriter } from './message-writer.js';
+import { SyncController } from './sync.controller.js';
+import { SyncRepository } from './sync.repository.js';
+import { SyncService } from './sync.service.js';
 
 @Module({
-  imports: [AuthModule, UsersModule],
-  controllers: [ChatController],
+  imports: [AuthModule, RealtimeModule],
+  controllers: [ChatController, SyncController],
   providers: [
     ChatGateway,
     ChatService,
     ChatRepository,
     MessageWriter,
-    DirectChatCache,
-    SocketAuth,
-    ConnectedUsers,
+    ChatCache,
+    SyncService,
+    SyncRepository,
   ],
 })
 export class ChatModule {}

@@ -26,11 +26,20 @@ export interface MessageWithSender extends StoredMessage {
   sender: PublicUser;
 }
 
+export interface Mark {
+  seq: number;
+  changed: boolean;
+  lastSeq: number;
+  messageId: string | null;
+}
+
 export interface ChatRow {
   id: string;
   type: 'DIRECT' | 'GROUP';
   lastSeq: number;
   lastReadSeq: number;
+  peerReadSeq: number;
+  peerDeliveredSeq: number;
   updatedAt: Date;
   /** updated_at in PostgreSQL's own text form: keeps the microseconds a Date would drop. */
   cursorTime: string;
@@ -40,11 +49,11 @@ export interface ChatRow {
   lastMessage: MessageWithSender | null;
 }
 
-const MESSAGE_COLUMNS = `m.id, m.chat_id AS "chatId", m.seq, m.sender_id AS "senderId", m.content,
+export const MESSAGE_COLUMNS = `m.id, m.chat_id AS "chatId", m.seq, m.sender_id AS "senderId", m.content,
   m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.client_message_id AS "clientMessageId",
   m.created_at AS "createdAt", s.name AS "senderName", s.avatar_url AS "senderAvatar"`;
 
-type MessageRow = StoredMessage & { senderName: string; senderAvatar: string | null };
+export type MessageRow = StoredMessage & { senderName: string; senderAvatar: string | null };
 
 /**
  * Media types travel as text[] (PGlite cannot encode an enum-array parameter) and are cast on insert.
@@ -181,6 +190,8 @@ export class ChatRepository {
       }
     >(
       `SELECT c.id, c.type::text AS type, c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
+              COALESCE(peer.last_read_seq, me.last_read_seq) AS "peerReadSeq",
+              COALESCE(peer.last_delivered_seq, me.last_delivered_seq) AS "peerDeliveredSeq",
               c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
               COALESCE(peer.id, self.id) AS "peerId", COALESCE(peer.name, self.name) AS "peerName",
               CASE WHEN peer.id IS NULL THEN self.avatar_url ELSE peer.avatar_url END AS "peerAvatar",
@@ -192,7 +203,8 @@ export class ChatRepository {
        JOIN chats c ON c.id = me.chat_id
        JOIN users self ON self.id = me.user_id
        LEFT JOIN LATERAL (
-         SELECT u.id, u.name, u.avatar_url FROM chat_members o JOIN users u ON u.id = o.user_id
+         SELECT u.id, u.name, u.avatar_url, o.last_read_seq, o.last_delivered_seq
+         FROM chat_members o JOIN users u ON u.id = o.user_id
          WHERE o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
        ) peer ON true
        LEFT JOIN messages m ON m.chat_id = c.id AND m.seq = c.last_seq
@@ -235,27 +247,68 @@ export class ChatRepository {
     return rows.map(withSender);
   }
 
-  async findMessageSeq(chatId: string, messageId: string): Promise<number | undefined> {
-    const [row] = await this.database.query<{ seq: number }>(
-      `SELECT seq FROM messages WHERE chat_id = $1 AND id = $2`,
+  async findMessage(
+    chatId: string,
+    messageId: string,
+  ): Promise<{ seq: number; senderId: string } | undefined> {
+    const [row] = await this.database.query<{ seq: number; senderId: string }>(
+      `SELECT seq, sender_id AS "senderId" FROM messages WHERE chat_id = $1 AND id = $2`,
       [chatId, messageId],
     );
-    return row?.seq;
+    return row;
   }
 
-  /** Moves the member's read mark forward to `seq`, never back; returns the mark and the chat's last seq. */
-  async markRead(
+  /**
+   * Moves a member's read (and with it delivered) mark forward to `seq`, never back. Returns the mark
+   * as it now stands, the id of the message it points at, and whether this call moved it.
+   */
+  markRead(chatId: string, userId: string, seq: number): Promise<Mark | undefined> {
+    return this.moveMark(
+      chatId,
+      userId,
+      seq,
+      'last_read_seq',
+      'last_read_seq = $3, last_delivered_seq = GREATEST(last_delivered_seq, $3)',
+    );
+  }
+
+  /** Moves a member's delivered mark forward to `seq`, never back. */
+  markDelivered(chatId: string, userId: string, seq: number): Promise<Mark | undefined> {
+    return this.moveMark(chatId, userId, seq, 'last_delivered_seq', 'last_delivered_seq = $3');
+  }
+
+  private async moveMark(
     chatId: string,
     userId: string,
     seq: number,
-  ): Promise<{ lastReadSeq: number; lastSeq: number } | undefined> {
-    const [row] = await this.database.query<{ lastReadSeq: number; lastSeq: number }>(
-      `UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, $3)
-       FROM chats c WHERE c.id = cm.chat_id AND cm.chat_id = $1 AND cm.user_id = $2
-       RETURNING cm.last_read_seq AS "lastReadSeq", c.last_seq AS "lastSeq"`,
+    column: 'last_read_seq' | 'last_delivered_seq',
+    assignment: string,
+  ): Promise<Mark | undefined> {
+    // The outer SELECT sees the row as it was before the CTE's update: COALESCE picks the new value.
+    const [row] = await this.database.query<Mark>(
+      `WITH moved AS (
+         UPDATE chat_members SET ${assignment}
+         WHERE chat_id = $1 AND user_id = $2 AND ${column} < $3
+         RETURNING ${column} AS mark
+       ), mark AS (
+         SELECT COALESCE((SELECT mark FROM moved), cm.${column}) AS seq, EXISTS (SELECT 1 FROM moved) AS changed,
+                c.last_seq
+         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+         WHERE cm.chat_id = $1 AND cm.user_id = $2
+       )
+       SELECT mark.seq, mark.changed, mark.last_seq AS "lastSeq",
+              (SELECT id FROM messages WHERE chat_id = $1 AND seq = mark.seq) AS "messageId"
+       FROM mark`,
       [chatId, userId, seq],
     );
     return row;
+  }
+
+  async findDirect(pairKey: string): Promise<string | undefined> {
+    const [row] = await this.database.query<{ id: string }>(`SELECT id FROM chats WHERE direct_key = $1`, [
+      pairKey,
+    ]);
+    return row?.id;
   }
 
   async findByClientIds(senderId: string, clientMessageIds: string[]): Promise<StoredMessage[]> {
@@ -268,7 +321,7 @@ export class ChatRepository {
   }
 }
 
-function withSender(row: MessageRow): MessageWithSender {
+export function withSender(row: MessageRow): MessageWithSender {
   const { senderName, senderAvatar, ...message } = row;
   return {
     ...message,

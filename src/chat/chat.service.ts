@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../common/errors/app-error.js';
+import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import type { PublicUser } from '../users/user.types.js';
 import { causeCode } from '../users/users.repository.js';
+import type { DeliveryReceipt, ReadReceipt } from './chat.events.js';
 import { ChatRepository, type ChatRow, type MessageWithSender } from './chat.repository.js';
-import { DirectChatCache, directKey } from './direct-chat-cache.js';
+import { ChatCache, directKey } from './chat-cache.js';
 import type { MessageSendInput } from './message.schemas.js';
 import { type MessageView, toMessageView } from './message.types.js';
 import { MessageWriter } from './message-writer.js';
@@ -17,6 +19,10 @@ export interface ChatView {
   peer: PublicUser;
   lastMessage: MessageView | null;
   unreadCount: number;
+  /** The caller's read mark, and the peer's read and delivered marks (seqs), for ticks. */
+  readSeq: number;
+  peerReadSeq: number;
+  peerDeliveredSeq: number;
   updatedAt: string;
 }
 
@@ -39,7 +45,8 @@ export class ChatService {
   constructor(
     private readonly chats: ChatRepository,
     private readonly writer: MessageWriter,
-    private readonly directChats: DirectChatCache,
+    private readonly cache: ChatCache,
+    private readonly emitter: RealtimeEmitter,
   ) {}
 
   /**
@@ -48,8 +55,7 @@ export class ChatService {
    * a socket's messages enter the writer, and get their seqs, in the order they arrived.
    */
   send(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
-    const key = directKey(sender.id, input.receiverId);
-    const cached = this.directChats.get(key);
+    const cached = this.cache.chatIdOf(directKey(sender.id, input.receiverId));
     const write = (chatId: string) =>
       this.writer.write({
         id: uuidv7(),
@@ -91,7 +97,7 @@ export class ChatService {
     chatId: string,
     query: { limit: number; before?: number; after?: number },
   ): Promise<Page<MessageView>> {
-    await this.assertMember(chatId, userId);
+    await this.membersFor(chatId, userId);
     const rows =
       query.after !== undefined
         ? await this.chats.messagesAfter(chatId, query.after, query.limit + 1)
@@ -103,25 +109,78 @@ export class ChatService {
     };
   }
 
-  async markRead(userId: string, chatId: string, messageId: string) {
-    await this.assertMember(chatId, userId);
-    const seq = await this.chats.findMessageSeq(chatId, messageId);
-    if (seq === undefined) throw new AppError('MESSAGE_NOT_FOUND');
-    const marks = await this.chats.markRead(chatId, userId, seq);
-    if (!marks) throw new AppError('CHAT_NOT_FOUND');
-    return {
+  /**
+   * Moves the reader's mark forward to a message (never back). When it moved, the other member's
+   * sockets and the reader's other sockets hear of it, so every device shows the same unread count.
+   */
+  async markRead(
+    userId: string,
+    chatId: string,
+    messageId: string,
+    exceptSocketId?: string,
+  ): Promise<{ receipt: ReadReceipt; unreadCount: number }> {
+    const members = await this.membersFor(chatId, userId);
+    const message = await this.chats.findMessage(chatId, messageId);
+    if (!message) throw new AppError('MESSAGE_NOT_FOUND');
+    const mark = await this.chats.markRead(chatId, userId, message.seq);
+    if (!mark) throw new AppError('CHAT_NOT_FOUND');
+    const receipt: ReadReceipt = {
       chatId,
       userId,
-      messageId,
-      seq: marks.lastReadSeq,
+      messageId: mark.messageId ?? messageId,
+      seq: mark.seq,
       readAt: new Date().toISOString(),
-      unreadCount: Math.max(0, marks.lastSeq - marks.lastReadSeq),
     };
+    if (mark.changed) this.emitter.toUsers(members, 'chat:message_read', receipt, exceptSocketId);
+    return { receipt, unreadCount: Math.max(0, mark.lastSeq - mark.seq) };
   }
 
-  private async assertMember(chatId: string, userId: string): Promise<void> {
-    // 404 rather than 403: a chat id must not reveal that the chat exists.
-    if (!(await this.chats.isMember(chatId, userId))) throw new AppError('CHAT_NOT_FOUND');
+  /** A receiving device confirms a message: the sender's sockets hear of it, once, going forward. */
+  async markDelivered(
+    userId: string,
+    chatId: string,
+    messageId: string,
+  ): Promise<{ receipt: DeliveryReceipt }> {
+    await this.membersFor(chatId, userId);
+    const message = await this.chats.findMessage(chatId, messageId);
+    if (!message) throw new AppError('MESSAGE_NOT_FOUND');
+    const mark = await this.chats.markDelivered(chatId, userId, message.seq);
+    if (!mark) throw new AppError('CHAT_NOT_FOUND');
+    const receipt: DeliveryReceipt = {
+      chatId,
+      userId,
+      messageId: mark.messageId ?? messageId,
+      seq: mark.seq,
+      deliveredAt: new Date().toISOString(),
+    };
+    if (mark.changed && message.senderId !== userId) {
+      this.emitter.toUsers([message.senderId], 'chat:message_delivered', receipt);
+    }
+    return { receipt };
+  }
+
+  /** The chat a typing event is about, and whom to tell; never creates a chat. */
+  async typingTarget(userId: string, target: { chatId?: string; receiverId?: string }) {
+    let chatId = target.chatId;
+    if (!chatId) {
+      const key = directKey(userId, target.receiverId!);
+      chatId = this.cache.chatIdOf(key) ?? (await this.chats.findDirect(key));
+      if (!chatId) throw new AppError('CHAT_NOT_FOUND');
+      this.cache.rememberDirect(key, chatId);
+    }
+    const members = await this.membersFor(chatId, userId);
+    return { chatId, peerIds: members.filter((id) => id !== userId) };
+  }
+
+  /** The members of a chat the caller belongs to; 404 otherwise, so an id reveals nothing. */
+  private async membersFor(chatId: string, userId: string): Promise<readonly string[]> {
+    let members = this.cache.membersOf(chatId);
+    if (!members) {
+      members = await this.chats.memberIds(chatId);
+      if (members.length > 0) this.cache.rememberMembers(chatId, members);
+    }
+    if (!members.includes(userId)) throw new AppError('CHAT_NOT_FOUND');
+    return members;
   }
 
   // Concurrent first messages of a pair share one lookup; its callbacks then run in arrival order.
@@ -141,7 +200,7 @@ export class ChatService {
     const key = directKey(a, b);
     try {
       const chat = await this.chats.getOrCreateDirect(uuidv7(), key, a === b ? [a] : [a, b]);
-      this.directChats.set(key, chat.id);
+      this.cache.rememberDirect(key, chat.id);
       return chat;
     } catch (error) {
       if (causeCode(error) === FOREIGN_KEY_VIOLATION) throw new AppError('USER_NOT_FOUND');
@@ -161,6 +220,9 @@ function toChatView(row: ChatRow): ChatView {
     peer: { id: row.peerId, name: row.peerName, avatar: row.peerAvatar },
     lastMessage: row.lastMessage ? viewOf(row.lastMessage) : null,
     unreadCount: Math.max(0, row.lastSeq - row.lastReadSeq),
+    readSeq: row.lastReadSeq,
+    peerReadSeq: row.peerReadSeq,
+    peerDeliveredSeq: row.peerDeliveredSeq,
     updatedAt: row.updatedAt.toISOString(),
   };
 }

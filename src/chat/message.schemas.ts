@@ -87,3 +87,23 @@ export const chatListQuerySchema = z.object({
 export const directChatSchema = z.object({ userId: z.uuid({ message: 'must be a user id (uuid)' }) });
 export const markReadSchema = z.object({ messageId: z.uuid({ message: 'must be a message id (uuid)' }) });
 export const chatIdSchema = z.uuid({ message: 'must be a chat id (uuid)' });
+
+export const receiptSchema = z.object({
+  chatId: z.uuid({ message: 'must be a chat id (uuid)' }),
+  messageId: z.uuid({ message: 'must be a message id (uuid)' }),
+});
+
+export const typingSchema = z
+  .object({
+    chatId: z.uuid({ message: 'must be a chat id (uuid)' }).optional(),
+    receiverId: z.uuid({ message: 'must be a user id (uuid)' }).optional(),
+    isTyping: z.boolean(),
+  })
+  .refine((v) => (v.chatId === undefined) !== (v.receiverId === undefined), {
+    message: 'give chatId or receiverId, not both',
+  });
+
+export const syncQuerySchema = z.object({
+  since: z.string().min(1).max(4096).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});

@@ -51,6 +51,12 @@ export const envSchema = z.object({
             .map((s) => s.trim())
             .filter(Boolean),
     ),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+    .optional(),
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  CONNECTION_RECOVERY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

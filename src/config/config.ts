@@ -13,6 +13,11 @@ export interface AppConfig {
   jwt: { secret: Uint8Array; generated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   corsOrigins: true | string[];
   logLevel: Env['LOG_LEVEL'];
+  /** Stable across restarts of this instance: presence it recorded is its own to clean up. */
+  instanceId: string;
+  presenceGraceMs: number;
+  /** How long Socket.IO keeps missed packets for a reconnecting socket; 0 turns recovery off. */
+  connectionRecoverySeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -27,7 +32,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
   }
   const env = parsed.data;
   const dataDir = resolve(env.DATA_DIR);
-  const secret = env.JWT_SECRET ?? readOrCreateSecret(dataDir);
+  const secret =
+    env.JWT_SECRET ?? readOrCreate(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -43,15 +49,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     },
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
+    instanceId: env.INSTANCE_ID ?? readOrCreate(dataDir, 'instance-id', () => randomBytes(8).toString('hex')),
+    presenceGraceMs: env.PRESENCE_GRACE_MS,
+    connectionRecoverySeconds: env.CONNECTION_RECOVERY_SECONDS,
   };
 }
 
-// A generated secret must survive restarts, or every token would die with the process.
-function readOrCreateSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+// Generated values must survive restarts: a new secret would void every token, a new id orphan presence.
+function readOrCreate(dataDir: string, name: string, generate: () => string): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
+  const value = generate();
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
 }

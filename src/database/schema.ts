@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   check,
+  customType,
   index,
   integer,
   pgEnum,
@@ -11,6 +12,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+// PostgreSQL's 64-bit transaction id. Sync compares it with snapshots to find what committed after a token.
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -25,6 +29,9 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     name: text('name').notNull(),
     avatarUrl: text('avatar_url'),
+    // The instance the user is online on, or null when offline. Kept in the database so that a restart
+    // does not flap everyone offline and online again.
+    onlineInstance: text('online_instance'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
     ...timestamps,
   },
@@ -83,6 +90,7 @@ export const chatMembers = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     // Everything up to this seq counts as read; unread = chats.last_seq - last_read_seq (O(1)).
     lastReadSeq: integer('last_read_seq').notNull().default(0),
+    lastDeliveredSeq: integer('last_delivered_seq').notNull().default(0),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.chatId, t.userId] }), index('chat_members_user_id_idx').on(t.userId)],
@@ -104,11 +112,14 @@ export const messages = pgTable(
     mediaType: mediaType('media_type'),
     clientMessageId: text('client_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // The writing transaction's id: with snapshots, it tells which rows committed after a sync token.
+    txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),
+    index('messages_chat_id_txid_idx').on(t.chatId, t.txid),
     uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
   ],

@@ -44,6 +44,10 @@ export class ConnectedUsers {
     return true;
   }
 
+  userIds(): string[] {
+    return [...this.users.keys()];
+  }
+
   socketCount(userId: string): number {
     return this.users.get(userId)?.sockets ?? 0;
   }

@@ -35,6 +35,9 @@ describe('POST /api/chats/direct', () => {
       peer: { id: b.id, name: b.name, avatar: null },
       lastMessage: null,
       unreadCount: 0,
+      readSeq: 0,
+      peerReadSeq: 0,
+      peerDeliveredSeq: 0,
       updatedAt: expect.any(String),
     });
     const again = await http.post('/api/chats/direct', { userId: a.id }, b.accessToken);

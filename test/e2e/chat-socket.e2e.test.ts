@@ -202,6 +202,10 @@ describe('history and offline receivers', () => {
           peer: { id: a.id, name: a.name, avatar: null },
           lastMessage: message,
           unreadCount: 1,
+          readSeq: 0,
+          // The sender's own mark moved past their message as they sent it.
+          peerReadSeq: 1,
+          peerDeliveredSeq: 0,
           updatedAt: expect.any(String),
         },
       ],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChatRepository, type NewMessage } from '../../src/chat/chat.repository.js';
-import { directKey } from '../../src/chat/direct-chat-cache.js';
+import { directKey } from '../../src/chat/chat-cache.js';
 import { MessageWriter } from '../../src/chat/message-writer.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { UsersRepository } from '../../src/users/users.repository.js';

@@ -115,3 +115,9 @@ export async function settle(socket: ClientSocket): Promise<void> {
 export function closeAll(...sockets: (ClientSocket | undefined)[]): void {
   for (const socket of sockets) socket?.close();
 }
+
+/** Emits any client event with any payload, as an arbitrary client could, and returns the ack. */
+export function emitAck(socket: ClientSocket, event: string, payload: unknown): Promise<unknown> {
+  // biome-ignore lint/suspicious/noExplicitAny: deliberately bypasses the typed event map
+  return (socket.timeout(WAIT_MS) as any).emitWithAck(event, payload);
+}

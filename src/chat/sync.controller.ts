@@ -1,0 +1,22 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { syncQuerySchema } from './message.schemas.js';
+import { SyncService } from './sync.service.js';
+
+@Controller('sync')
+@UseGuards(AuthGuard)
+export class SyncController {
+  constructor(private readonly sync: SyncService) {}
+
+  /** `{ messages, token, hasMore }`: everything in the caller's chats committed after `since`. */
+  @Get()
+  since(
+    @CurrentUser() user: AuthUser,
+    @Query(new ZodPipe(syncQuerySchema)) query: z.output<typeof syncQuerySchema>,
+  ) {
+    return this.sync.since(user.id, query.since, query.limit);
+  }
+}

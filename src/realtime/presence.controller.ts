@@ -1,0 +1,20 @@
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { PresenceService } from './presence.service.js';
+
+const userIdSchema = z.uuid({ message: 'must be a user id (uuid)' });
+
+@Controller('users')
+@UseGuards(AuthGuard)
+export class PresenceController {
+  constructor(private readonly presence: PresenceService) {}
+
+  /** `{ userId, online, lastSeenAt }` of yourself or a chat peer; 404 for anyone else. */
+  @Get(':id/presence')
+  get(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(userIdSchema)) id: string) {
+    return this.presence.get(user.id, id);
+  }
+}

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DatabaseHandle } from '../database/database.js';
+import { DATABASE } from '../database/database.module.js';
+
+export interface PresenceRow {
+  online: boolean;
+  lastSeenAt: Date | null;
+}
+
+@Injectable()
+export class PresenceRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  /** Records the user online on this instance; true when they were offline before. */
+  async markOnline(userId: string, instanceId: string): Promise<boolean> {
+    const [row] = await this.database.query<{ was: string | null }>(
+      `UPDATE users u SET online_instance = $2
+       FROM (SELECT id, online_instance AS was FROM users WHERE id = $1 FOR UPDATE) old
+       WHERE u.id = old.id
+       RETURNING old.was`,
+      [userId, instanceId],
+    );
+    return row !== undefined && row.was === null;
+  }
+
+  /** Records the user offline, if this instance is the one that had them online; true when it did. */
+  async markOffline(userId: string, instanceId: string, lastSeenAt: Date): Promise<boolean> {
+    const rows = await this.database.query(
+      `UPDATE users SET online_instance = NULL, last_seen_at = $3
+       WHERE id = $1 AND online_instance = $2 RETURNING id`,
+      [userId, instanceId, lastSeenAt.toISOString()],
+    );
+    return rows.length > 0;
+  }
+
+  /** Users this instance recorded online who have not come back since it started: now offline. */
+  async sweep(instanceId: string, stillConnected: string[]): Promise<{ id: string; lastSeenAt: Date }[]> {
+    const rows = await this.database.query<{ id: string; lastSeenAt: Date }>(
+      `UPDATE users SET online_instance = NULL, last_seen_at = now()
+       WHERE online_instance = $1 AND NOT (id = ANY($2::uuid[]))
+       RETURNING id, last_seen_at AS "lastSeenAt"`,
+      [instanceId, stillConnected],
+    );
+    return rows.map((r) => ({ id: r.id, lastSeenAt: new Date(r.lastSeenAt) }));
+  }
+
+  /** Everyone who shares a chat with the user. */
+  async peerIds(userId: string): Promise<string[]> {
+    const rows = await this.database.query<{ id: string }>(
+      `SELECT DISTINCT other.user_id AS id FROM chat_members mine
+       JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id <> mine.user_id
+       WHERE mine.user_id = $1`,
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** The presence of `userId` as `viewerId` may see it: their own, or a chat peer's. */
+  async visibleTo(viewerId: string, userId: string): Promise<PresenceRow | undefined> {
+    const [row] = await this.database.query<{ online: boolean; lastSeenAt: Date | null }>(
+      `SELECT u.online_instance IS NOT NULL AS online, u.last_seen_at AS "lastSeenAt" FROM users u
+       WHERE u.id = $2 AND ($1 = $2 OR EXISTS (
+         SELECT 1 FROM chat_members a JOIN chat_members b ON b.chat_id = a.chat_id
+         WHERE a.user_id = $1 AND b.user_id = $2))`,
+      [viewerId, userId],
+    );
+    return row && { online: row.online, lastSeenAt: row.lastSeenAt ? new Date(row.lastSeenAt) : null };
+  }
+}

@@ -1,0 +1,117 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { PresenceEvent } from '../chat/chat.events.js';
+import { AppError } from '../common/errors/app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ConnectedUsers } from './connected-users.js';
+import { PresenceRepository } from './presence.repository.js';
+import { RealtimeEmitter } from './realtime-emitter.js';
+
+/**
+ * Online when a user's first socket connects; offline when the last one has been gone for the grace
+ * period (a reconnect within it changes nothing for peers). Presence is recorded per instance in the
+ * database, so after a restart the users who come back within the grace period never look offline, and
+ * those who do not are swept offline once it has passed.
+ */
+@Injectable()
+export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly offlineTimers = new Map<string, NodeJS.Timeout>();
+  // Presence changes of one user run one after another, so a quick connect/disconnect cannot cross.
+  private readonly queues = new Map<string, Promise<void>>();
+  private sweepTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly presence: PresenceRepository,
+    private readonly connected: ConnectedUsers,
+    private readonly emitter: RealtimeEmitter,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweepTimer = setTimeout(
+      () => this.enqueue('(sweep)', () => this.sweep()),
+      this.config.presenceGraceMs,
+    );
+  }
+
+  // Whichever shutdown hook runs first (the socket server may close before or after this module).
+  onModuleDestroy(): void {
+    this.beforeApplicationShutdown();
+  }
+
+  beforeApplicationShutdown(): void {
+    // Sockets are about to drop because we are leaving, not their users: announce nothing.
+    this.stopping = true;
+    clearTimeout(this.sweepTimer);
+    for (const timer of this.offlineTimers.values()) clearTimeout(timer);
+    this.offlineTimers.clear();
+  }
+
+  /** The user's first socket on this instance connected. */
+  firstSocketConnected(userId: string): void {
+    const pending = this.offlineTimers.get(userId);
+    if (pending) {
+      clearTimeout(pending);
+      this.offlineTimers.delete(userId);
+      return;
+    }
+    this.enqueue(userId, async () => {
+      if (await this.presence.markOnline(userId, this.config.instanceId))
+        await this.announce(userId, true, new Date());
+    });
+  }
+
+  /** The user's last socket on this instance disconnected. */
+  lastSocketDisconnected(userId: string): void {
+    if (this.stopping) return;
+    const lastSeenAt = new Date();
+    const timer = setTimeout(() => {
+      this.offlineTimers.delete(userId);
+      if (this.connected.socketCount(userId) > 0) return;
+      this.enqueue(userId, async () => {
+        if (await this.presence.markOffline(userId, this.config.instanceId, lastSeenAt)) {
+          await this.announce(userId, false, lastSeenAt);
+        }
+      });
+    }, this.config.presenceGraceMs);
+    this.offlineTimers.set(userId, timer);
+  }
+
+  async get(viewerId: string, userId: string): Promise<PresenceEvent> {
+    const row = await this.presence.visibleTo(viewerId, userId);
+    // Not a peer and not yourself: indistinguishable from a user that does not exist.
+    if (!row) throw new AppError('USER_NOT_FOUND');
+    return { userId, online: row.online, lastSeenAt: row.lastSeenAt?.toISOString() ?? null };
+  }
+
+  private async sweep(): Promise<void> {
+    const gone = await this.presence.sweep(this.config.instanceId, this.connected.userIds());
+    for (const user of gone) await this.announce(user.id, false, user.lastSeenAt);
+  }
+
+  private async announce(userId: string, online: boolean, at: Date): Promise<void> {
+    if (this.stopping) return;
+    const peers = await this.presence.peerIds(userId);
+    this.emitter.toUsers(peers, 'presence:update', { userId, online, lastSeenAt: at.toISOString() });
+  }
+
+  private enqueue(key: string, task: () => Promise<void>): void {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(task)
+      .catch((err: unknown) => this.logger.warn({ err, userId: key }, 'presence update failed'))
+      .finally(() => {
+        if (this.queues.get(key) === next) this.queues.delete(key);
+      });
+    this.queues.set(key, next);
+  }
+}

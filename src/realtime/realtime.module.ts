@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { ConnectedUsers } from './connected-users.js';
+import { PresenceController } from './presence.controller.js';
+import { PresenceRepository } from './presence.repository.js';
+import { PresenceService } from './presence.service.js';
+import { RealtimeEmitter } from './realtime-emitter.js';
+import { SocketAuth } from './socket-auth.js';
+import { TypingService } from './typing.service.js';
+
+@Module({
+  imports: [AuthModule, UsersModule],
+  controllers: [PresenceController],
+  providers: [
+    ConnectedUsers,
+    RealtimeEmitter,
+    PresenceRepository,
+    PresenceService,
+    TypingService,
+    SocketAuth,
+  ],
+  exports: [ConnectedUsers, RealtimeEmitter, PresenceService, TypingService, SocketAuth],
+})
+export class RealtimeModule {}

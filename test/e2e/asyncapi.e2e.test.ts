@@ -1,0 +1,128 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/chat/chat.events.js';
+import { ERROR_CATALOG } from '../../src/common/errors/error-catalog.js';
+import { createUser, type TestUser } from '../support/factories.js';
+import { HttpClient } from '../support/http.js';
+import { type ClientSocket, closeAll, connect, emitAck, Inbox, send } from '../support/socket.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+let app: TestApp;
+let http: HttpClient;
+const open: ClientSocket[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp({ env: { PRESENCE_GRACE_MS: '200' } });
+  http = new HttpClient(app.baseUrl);
+});
+afterAll(async () => {
+  closeAll(...open);
+  await app.close();
+});
+
+async function online(user: TestUser): Promise<ClientSocket> {
+  const socket = await connect(app.baseUrl, { token: user.accessToken });
+  open.push(socket);
+  return socket;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a parsed YAML document
+type Doc = any;
+
+async function fetchDoc(): Promise<{ doc: Doc; contentType: string | null }> {
+  const res = await fetch(`${app.baseUrl}/api/docs/asyncapi.yaml`);
+  expect(res.status).toBe(200);
+  return { doc: parse(await res.text()), contentType: res.headers.get('content-type') };
+}
+
+describe('AsyncAPI document at /api/docs/asyncapi.yaml', () => {
+  it('is AsyncAPI 3 YAML and names exactly the events of the typed event map, in both directions', async () => {
+    const { doc, contentType } = await fetchDoc();
+    expect(contentType).toMatch(/yaml/);
+    expect(doc.asyncapi).toMatch(/^3\./);
+    const messages = doc.components.messages as Record<string, { name: string }>;
+    const byAction = (action: string) =>
+      Object.values(doc.operations as Record<string, { action: string; messages: { $ref: string }[] }>)
+        .filter((op) => op.action === action)
+        .flatMap((op) => op.messages.map((m) => messages[m.$ref.split('/').pop()!]!.name))
+        .sort();
+    expect(byAction('receive')).toEqual([...CLIENT_EVENTS].sort());
+    expect(byAction('send')).toEqual([...SERVER_EVENTS].sort());
+  });
+
+  it('lists every error code of the catalog', async () => {
+    const { doc } = await fetchDoc();
+    expect([...doc.components.schemas.ErrorCode.enum].sort()).toEqual(Object.keys(ERROR_CATALOG).sort());
+  });
+
+  it('describes the payloads the server really sends and accepts', async () => {
+    const { doc } = await fetchDoc();
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema(doc, 'asyncapi');
+    const samples: Record<string, unknown> = {};
+    const check = (schema: string, payload: unknown, label = schema) => {
+      samples[label] = payload;
+      const validate = ajv.getSchema(`asyncapi#/components/schemas/${schema}`)!;
+      expect(validate(payload), `${label}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    };
+
+    const [a, b] = [await createUser(http, { name: 'ss joy' }), await createUser(http, { name: 'Emil' })];
+    const sb = await online(b);
+    const inboxes = {
+      receive: new Inbox(sb, 'chat:message_receive'),
+      typing: new Inbox(sb, 'chat:typing'),
+      presence: new Inbox(sb, 'presence:update'),
+    };
+    await http.post('/api/chats/direct', { userId: a.id }, b.accessToken);
+    const sa = await online(a);
+    const atSender = {
+      read: new Inbox(sa, 'chat:message_read'),
+      delivered: new Inbox(sa, 'chat:message_delivered'),
+    };
+    const errors = new Inbox(sa, 'chat:error');
+
+    const payload = {
+      receiverId: b.id,
+      content: 'Hey Emil! How are you doing today?',
+      mediaUrl: 'https://www.youtube.com/watch?v=XOgZo66gKQA&list=RDXOgZo66gKQA&start_radio=1',
+      LiveMediaType: 'VIDEO',
+      clientMessageId: 'c-42',
+    };
+    check('MessageSend', payload, 'chat:message_send (client)');
+    const sent = await send(sa, payload);
+    check('AckMessageSend', sent, 'ack of chat:message_send');
+    check('Message', (await inboxes.receive.waitFor(1))[0], 'chat:message_receive');
+    check('AckMessageSend', await send(sa, { receiverId: 'nope' }), 'ack of a refused chat:message_send');
+    const message = sent.ok ? sent.message : undefined;
+    const receipt = { chatId: message!.chatId, messageId: message!.id };
+    const ack = emitAck;
+    check(
+      'AckMessageDelivered',
+      await ack(sb, 'chat:message_delivered', receipt),
+      'ack of chat:message_delivered',
+    );
+    check('DeliveryReceipt', (await atSender.delivered.waitFor(1))[0], 'chat:message_delivered');
+    check('AckMessageRead', await ack(sb, 'chat:message_read', receipt), 'ack of chat:message_read');
+    check('ReadReceipt', (await atSender.read.waitFor(1))[0], 'chat:message_read');
+    check(
+      'AckEmpty',
+      await ack(sa, 'chat:typing', { chatId: message!.chatId, isTyping: true }),
+      'ack of chat:typing',
+    );
+    check('TypingOut', (await inboxes.typing.waitFor(1))[0], 'chat:typing');
+    sa.emit('chat:message_send', { receiverId: b.id, content: '' });
+    check('EventError', (await errors.waitFor(1))[0], 'chat:error');
+    sa.close();
+    const presence = await inboxes.presence.waitFor(2);
+    check('Presence', presence[0], 'presence:update (online)');
+    check('Presence', presence[1], 'presence:update (offline)');
+
+    // The closing notes quote these: one payload of each event exactly as the server sent it.
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/event-samples.json', `${JSON.stringify(samples, null, 2)}\n`);
+  });
+});
