@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
+import { TrimmedSessionAdapter } from './recovery-adapter.js';
 
 export const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
@@ -27,6 +28,7 @@ export class ChatSocketAdapter extends IoAdapter {
       // GET /api/sync; the window stays short because the adapter keeps every packet that long.
       ...(this.config.connectionRecoverySeconds > 0
         ? {
+            adapter: TrimmedSessionAdapter as unknown as ServerOptions['adapter'],
             connectionStateRecovery: {
               maxDisconnectionDuration: this.config.connectionRecoverySeconds * 1000,
               skipMiddlewares: false,

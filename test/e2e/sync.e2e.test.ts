@@ -1,3 +1,4 @@
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, type TestUser } from '../support/factories.js';
@@ -132,5 +133,31 @@ describe('GET /api/sync', () => {
     await sendMany(await online(a), b.id, 20, 'z');
     const live = await inbox.waitFor(20);
     expect((await syncAll(b, token, 100)).messages).toEqual(live);
+  });
+});
+
+describe('connection-state recovery (a speed-up, not the guarantee)', () => {
+  it('replays what a socket missed during a short drop, and says so', async () => {
+    const [a, b] = [await createUser(http), await createUser(http)];
+    const sa = await online(a);
+    const sb: ClientSocket = io(`${app.baseUrl}/chat`, {
+      transports: ['websocket'],
+      forceNew: true,
+      auth: { token: b.accessToken },
+      reconnectionDelay: 50,
+    });
+    open.push(sb);
+    await new Promise<void>((resolve) => sb.once('connect', () => resolve()));
+    const inbox = new Inbox(sb, 'chat:message_receive');
+    // Recovery resumes from the offset of the last packet received, so there must be one.
+    const before = await sendOk(sa, { receiverId: b.id, content: 'before the drop' });
+    await inbox.waitFor(1);
+    const dropped = new Promise<void>((resolve) => sb.once('disconnect', () => resolve()));
+    sb.io.engine.close();
+    await dropped;
+    const missed = await sendOk(sa, { receiverId: b.id, content: 'while you were away' });
+    await new Promise<void>((resolve) => sb.once('connect', () => resolve()));
+    expect(sb.recovered).toBe(true);
+    expect(await inbox.waitFor(2)).toEqual([before, missed]);
   });
 });
