@@ -4,13 +4,17 @@ import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { LoggerModule } from './common/logging/logger.module.js';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import type { DatabaseHandle } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DocsModule } from './docs/docs.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import type { RedisBus } from './redis/redis-bus.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppResources {
@@ -18,6 +22,7 @@ export interface AppResources {
   logger: Logger;
   database: DatabaseHandle;
   redis: Redis | null;
+  bus: RedisBus | null;
 }
 
 @Module({})
@@ -29,10 +34,13 @@ export class AppModule {
         ConfigModule.forRoot(resources.config),
         LoggerModule.forRoot(resources.logger),
         DatabaseModule.forRoot(resources.database),
-        RedisModule.forRoot(resources.redis),
+        RedisModule.forRoot(resources.redis, resources.bus),
+        MetricsModule,
+        RateLimitModule,
         AuthModule,
         UsersModule,
         ChatModule,
+        MediaModule,
         DocsModule,
         HealthModule,
       ],

@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { AuthGuard } from './auth.guard.js';
 import {
+  type ChangePasswordInput,
+  changePasswordSchema,
   type LoginInput,
   loginSchema,
   type RegisterInput,
@@ -9,6 +11,7 @@ import {
   registerSchema,
 } from './auth.schemas.js';
 import { AuthService } from './auth.service.js';
+import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
 import { type AuthUser, CurrentUser } from './current-user.decorator.js';
 
 @Controller('auth')
@@ -17,12 +20,14 @@ export class AuthController {
 
   @Post('register')
   @HttpCode(201)
+  @UseGuards(AuthRateLimitGuard)
   register(@Body(new ZodPipe(registerSchema)) body: RegisterInput) {
     return this.auth.register(body);
   }
 
   @Post('login')
   @HttpCode(200)
+  @UseGuards(AuthRateLimitGuard)
   login(@Body(new ZodPipe(loginSchema)) body: LoginInput) {
     return this.auth.login(body);
   }
@@ -31,6 +36,17 @@ export class AuthController {
   @HttpCode(200)
   refresh(@Body(new ZodPipe(refreshSchema)) body: { refreshToken: string }) {
     return this.auth.refresh(body.refreshToken);
+  }
+
+  /** Changes the password, ends every session of the user (their sockets too) and starts a new one. */
+  @Post('password')
+  @HttpCode(200)
+  @UseGuards(AuthGuard, AuthRateLimitGuard)
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(changePasswordSchema)) body: ChangePasswordInput,
+  ) {
+    return this.auth.changePassword(user.id, body);
   }
 
   @Post('logout')

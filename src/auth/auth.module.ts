@@ -3,14 +3,24 @@ import { UsersDataModule } from '../users/users-data.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionEvents } from './session-events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokenService } from './token.service.js';
 
 @Module({
   imports: [UsersDataModule],
   controllers: [AuthController],
-  providers: [AuthService, SessionsRepository, TokenService, PasswordHasher, AuthGuard],
-  exports: [TokenService, AuthGuard],
+  providers: [
+    AuthService,
+    SessionsRepository,
+    TokenService,
+    PasswordHasher,
+    AuthGuard,
+    AuthRateLimitGuard,
+    SessionEvents,
+  ],
+  exports: [TokenService, AuthGuard, AuthService, SessionEvents],
 })
 export class AuthModule {}

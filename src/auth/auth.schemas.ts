@@ -18,5 +18,11 @@ export const loginSchema = z.object({
 
 export const refreshSchema = z.object({ refreshToken: z.string().min(1).max(512) });
 
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().min(8).max(256),
+});
+
+export type ChangePasswordInput = z.output<typeof changePasswordSchema>;
 export type RegisterInput = z.output<typeof registerSchema>;
 export type LoginInput = z.output<typeof loginSchema>;

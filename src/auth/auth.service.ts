@@ -5,8 +5,9 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { toUserView, type UserRecord, type UserView } from '../users/user.types.js';
 import { UsersRepository } from '../users/users.repository.js';
-import type { LoginInput, RegisterInput } from './auth.schemas.js';
+import type { ChangePasswordInput, LoginInput, RegisterInput } from './auth.schemas.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionEvents } from './session-events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, TokenService } from './token.service.js';
 
@@ -24,6 +25,7 @@ export class AuthService {
     private readonly sessions: SessionsRepository,
     private readonly tokens: TokenService,
     private readonly hasher: PasswordHasher,
+    private readonly sessionEvents: SessionEvents,
   ) {}
 
   async register(input: RegisterInput): Promise<AuthResult> {
@@ -57,8 +59,25 @@ export class AuthService {
     return { accessToken, refreshToken: next.token, user: toUserView(user) };
   }
 
-  logout(sessionId: string): Promise<void> {
-    return this.sessions.revoke(sessionId);
+  async logout(sessionId: string): Promise<void> {
+    await this.sessions.revoke(sessionId);
+    this.sessionEvents.revoked({ sessionId });
+  }
+
+  /** A new password ends every session of the user, on every device, and starts a fresh one here. */
+  async changePassword(userId: string, input: ChangePasswordInput): Promise<AuthResult> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new AppError('UNAUTHORIZED');
+    if (!(await this.hasher.verify(user.passwordHash, input.currentPassword)))
+      throw new AppError('INVALID_CREDENTIALS');
+    await this.users.update(userId, { passwordHash: await this.hasher.hash(input.newPassword) });
+    await this.sessions.revokeAllOf(userId);
+    this.sessionEvents.revoked({ userId });
+    return this.startSession(user);
+  }
+
+  isSessionActive(sessionId: string): Promise<boolean> {
+    return this.sessions.isActive(sessionId);
   }
 
   private async startSession(user: UserRecord): Promise<AuthResult> {

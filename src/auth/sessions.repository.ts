@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import { refreshTokens, sessions } from '../database/schema.js';
@@ -55,6 +55,21 @@ export class SessionsRepository {
         .values({ tokenHash: next.hash, sessionId: row.sessionId, expiresAt: next.expiresAt });
       return { outcome: 'rotated', userId: row.userId, sessionId: row.sessionId };
     });
+  }
+
+  async revokeAllOf(userId: string): Promise<void> {
+    await this.database.db
+      .update(sessions)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const [row] = await this.database.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
+    return row !== undefined;
   }
 
   async revoke(sessionId: string): Promise<void> {

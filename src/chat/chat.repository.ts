@@ -138,17 +138,21 @@ export class ChatRepository {
   }
 
   async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
-    const rows = await this.database.query<WrittenMessage>(INSERT_BATCH_SQL, [
-      batch.map((m) => m.id),
-      batch.map((m) => m.chatId),
-      batch.map((m) => m.senderId),
-      batch.map((m) => m.content),
-      batch.map((m) => m.mediaUrl),
-      batch.map((m) => m.mediaType),
-      batch.map((m) => m.clientMessageId),
-      batch.map((m) => m.createdAt.toISOString()),
-      batch.map((_, ord) => ord),
-    ]);
+    const rows = await this.database.query<WrittenMessage>(
+      INSERT_BATCH_SQL,
+      [
+        batch.map((m) => m.id),
+        batch.map((m) => m.chatId),
+        batch.map((m) => m.senderId),
+        batch.map((m) => m.content),
+        batch.map((m) => m.mediaUrl),
+        batch.map((m) => m.mediaType),
+        batch.map((m) => m.clientMessageId),
+        batch.map((m) => m.createdAt.toISOString()),
+        batch.map((_, ord) => ord),
+      ],
+      'chat_insert_batch',
+    );
     return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
   }
 

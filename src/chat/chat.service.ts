@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../common/errors/app-error.js';
+import { MediaService } from '../media/media.service.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import type { PublicUser } from '../users/user.types.js';
 import { causeCode } from '../users/users.repository.js';
@@ -41,20 +42,56 @@ export interface SendResult {
 @Injectable()
 export class ChatService {
   private readonly pendingDirect = new Map<string, Promise<string>>();
+  /** Per sender, while a media check is in flight: settles once their last queued message is in the writer. */
+  private readonly mediaChecks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly chats: ChatRepository,
     private readonly writer: MessageWriter,
     private readonly cache: ChatCache,
     private readonly emitter: RealtimeEmitter,
+    private readonly media: MediaService,
   ) {}
 
   /**
    * Stores a message from `sender` (always the authenticated user) and returns it once committed.
    * Not async on purpose: with the pair's chat id cached, the write is queued before this returns, so
    * a socket's messages enter the writer, and get their seqs, in the order they arrived.
+   * A message carrying one of our uploads waits for an async media check; meanwhile the same sender's later
+   * messages queue behind it, so their order holds. Other senders, and text with nothing queued, never wait.
    */
   send(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
+    const mediaId = input.mediaUrl ? this.media.uploadIdOf(input.mediaUrl) : null;
+    const ahead = this.mediaChecks.get(sender.id);
+    if (!mediaId && !ahead) return this.sendNow(sender, input);
+    let sent!: Promise<SendResult>;
+    const queued = (ahead ?? Promise.resolve())
+      .then(() => (mediaId ? this.withStoredMedia(sender, input, mediaId) : input))
+      .then((checked) => {
+        sent = this.sendNow(sender, checked);
+      });
+    // The next message waits for this one to be queued in the writer (or refused), not for its commit.
+    const tail = queued.catch(() => {});
+    this.mediaChecks.set(sender.id, tail);
+    void tail.then(() => {
+      if (this.mediaChecks.get(sender.id) === tail) this.mediaChecks.delete(sender.id);
+    });
+    return queued.then(() => sent);
+  }
+
+  // The message carries the stored type and plain URL of our upload, once the sender may send it to this chat.
+  private async withStoredMedia(
+    sender: PublicUser,
+    input: MessageSendInput,
+    mediaId: string,
+  ): Promise<MessageSendInput> {
+    const chatId =
+      this.cache.chatIdOf(directKey(sender.id, input.receiverId)) ??
+      (await this.directChatId(sender.id, input.receiverId));
+    return { ...input, ...(await this.media.attachToChat(mediaId, input.mediaUrl!, sender.id, chatId)) };
+  }
+
+  private sendNow(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
     const cached = this.cache.chatIdOf(directKey(sender.id, input.receiverId));
     const write = (chatId: string) =>
       this.writer.write({

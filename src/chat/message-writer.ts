@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppError } from '../common/errors/app-error.js';
 import { toAppError } from '../common/errors/to-app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { causeCode } from '../users/users.repository.js';
 import { ChatRepository, type NewMessage, type WrittenMessage } from './chat.repository.js';
 
@@ -28,6 +29,7 @@ export class MessageWriter {
   constructor(
     private readonly chats: ChatRepository,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   write(message: NewMessage): Promise<WrittenMessage> {
@@ -85,6 +87,10 @@ export class MessageWriter {
       return;
     }
 
+    this.record(
+      unique.map((p) => p.message),
+      results,
+    );
     unique.forEach((pending, ord) => {
       const written = results[ord];
       const followers = copies.get(pending)!;
@@ -96,6 +102,19 @@ export class MessageWriter {
       pending.resolve(written);
       for (const follower of followers) follower.resolve({ ...written, duplicate: true });
     });
+  }
+
+  private record(messages: NewMessage[], results: (WrittenMessage | undefined)[]): void {
+    if (!this.metrics) return;
+    const now = Date.now();
+    let stored = 0;
+    messages.forEach((message, ord) => {
+      if (!results[ord] || results[ord].duplicate) return;
+      stored += 1;
+      this.metrics!.sendToCommitSeconds.observe((now - message.createdAt.getTime()) / 1000);
+    });
+    this.metrics.messagesStored.inc(stored);
+    this.metrics.writeBatchSize.observe(messages.length);
   }
 
   /** Results in batch order; undefined where a row neither landed nor was found. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableText, uuidField } from '../common/validation/fields.js';
 import { inferMediaType } from './media-type.js';
 import { MEDIA_TYPES, type MediaType } from './message.types.js';
 
@@ -6,15 +7,11 @@ export const MAX_CONTENT_CHARS = 4000;
 export const MAX_MEDIA_URL_CHARS = 2048;
 export const MAX_CLIENT_MESSAGE_ID_CHARS = 64;
 
-// PostgreSQL text cannot hold NUL, and one bad row would fail a whole write batch: refuse it up front.
-const noNul = (v: string) => !v.includes('\u0000');
-
 // Spaces and control characters (NUL included) have no place in a URL a client will load.
 const hasWhitespaceOrControl = (v: string) => [...v].some((c) => c.charCodeAt(0) <= 0x20);
 
-const mediaUrlSchema = z
-  .string()
-  .trim()
+// The URL exactly as given: a padded one is refused rather than quietly changed.
+const mediaUrlSchema = storableText()
   .max(MAX_MEDIA_URL_CHARS)
   .transform((value, ctx) => {
     const url = URL.canParse(value) ? new URL(value) : null;
@@ -28,16 +25,11 @@ const mediaUrlSchema = z
 /** `chat:message_send`. Unknown keys are dropped; `senderId` is never read from the payload. */
 export const messageSendSchema = z
   .object({
-    receiverId: z.uuid({ message: 'must be a user id (uuid)' }),
-    content: z.string().refine(noNul, 'must not contain NUL characters').optional(),
+    receiverId: uuidField('user'),
+    content: storableText().optional(),
     mediaUrl: mediaUrlSchema.nullish(),
     LiveMediaType: z.enum(MEDIA_TYPES, { message: 'must be VIDEO or AUDIO' }).nullish(),
-    clientMessageId: z
-      .string()
-      .min(1)
-      .max(MAX_CLIENT_MESSAGE_ID_CHARS)
-      .refine(noNul, 'must not contain NUL characters')
-      .nullish(),
+    clientMessageId: storableText().min(1).max(MAX_CLIENT_MESSAGE_ID_CHARS).nullish(),
   })
   .transform((input, ctx) => {
     const content = (input.content ?? '').trim();
@@ -47,7 +39,8 @@ export const messageSendSchema = z
     } else if (content.length === 0 && !media) {
       ctx.addIssue({ code: 'custom', path: ['content'], message: 'must not be empty without a mediaUrl' });
     }
-    if ([...content].length > MAX_CONTENT_CHARS) {
+    // Code points, not UTF-16 units; the count only matters where it could be over the limit.
+    if (content.length > MAX_CONTENT_CHARS && [...content].length > MAX_CONTENT_CHARS) {
       ctx.addIssue({
         code: 'custom',
         path: ['content'],
@@ -59,7 +52,7 @@ export const messageSendSchema = z
     }
     const mediaType: MediaType | null = media ? (input.LiveMediaType ?? inferMediaType(media.url)) : null;
     return {
-      receiverId: input.receiverId.toLowerCase(),
+      receiverId: input.receiverId,
       content,
       mediaUrl: media?.href ?? null,
       mediaType,
@@ -84,19 +77,19 @@ export const chatListQuerySchema = z.object({
   before: z.string().max(100).optional(),
 });
 
-export const directChatSchema = z.object({ userId: z.uuid({ message: 'must be a user id (uuid)' }) });
-export const markReadSchema = z.object({ messageId: z.uuid({ message: 'must be a message id (uuid)' }) });
-export const chatIdSchema = z.uuid({ message: 'must be a chat id (uuid)' });
+export const directChatSchema = z.object({ userId: uuidField('user') });
+export const markReadSchema = z.object({ messageId: uuidField('message') });
+export const chatIdSchema = uuidField('chat');
 
 export const receiptSchema = z.object({
-  chatId: z.uuid({ message: 'must be a chat id (uuid)' }),
-  messageId: z.uuid({ message: 'must be a message id (uuid)' }),
+  chatId: uuidField('chat'),
+  messageId: uuidField('message'),
 });
 
 export const typingSchema = z
   .object({
-    chatId: z.uuid({ message: 'must be a chat id (uuid)' }).optional(),
-    receiverId: z.uuid({ message: 'must be a user id (uuid)' }).optional(),
+    chatId: uuidField('chat').optional(),
+    receiverId: uuidField('user').optional(),
     isTyping: z.boolean(),
   })
   .refine((v) => (v.chatId === undefined) !== (v.receiverId === undefined), {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration.js';
 
@@ -10,6 +11,13 @@ const optionalUrl = (protocols: string[]) =>
     .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
       message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
     });
+
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined));
 
 const duration = (fallback: string) =>
   z
@@ -32,6 +40,10 @@ export const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, dashes or underscores')
+    .default('chat'),
   DATA_DIR: z.string().min(1).default('./data'),
   JWT_SECRET: z
     .string()
@@ -55,9 +67,51 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
     .optional(),
+  WORKERS: z
+    .string()
+    .default('1')
+    .transform((v, ctx) => {
+      if (v.trim() === 'auto') return availableParallelism();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) {
+        ctx.addIssue({ code: 'custom', message: 'must be auto or a whole number from 1 to 64' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  SOCKET_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
+  MESSAGE_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  AUTH_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  TYPING_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   CONNECTION_RECOVERY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
+  MEDIA_URL_TTL: duration('1h'),
+  PUBLIC_URL: optionalUrl(['http', 'https']),
+  S3_BUCKET: optionalText(),
+  S3_REGION: optionalText(),
+  S3_ENDPOINT: optionalUrl(['http', 'https']),
+  S3_ACCESS_KEY_ID: optionalText(),
+  S3_SECRET_ACCESS_KEY: optionalText(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
 });
 
 export type Env = z.infer<typeof envSchema>;

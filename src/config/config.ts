@@ -9,15 +9,42 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   database: { url?: string; poolSize: number };
-  redis: { url?: string };
+  /** `prefix` starts every Redis key and channel, so several deployments can share one Redis. */
+  redis: { url?: string; prefix: string };
   jwt: { secret: Uint8Array; generated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
   corsOrigins: true | string[];
   logLevel: Env['LOG_LEVEL'];
   /** Stable across restarts of this instance: presence it recorded is its own to clean up. */
   instanceId: string;
   presenceGraceMs: number;
+  limits: {
+    socketMaxPayloadBytes: number;
+    /** Messages per second per user; bursts of twice that are allowed. */
+    messagesPerSecond: number;
+    /** Register and login attempts per minute per client IP. */
+    authPerMinute: number;
+    /** Typing events per 5 seconds per user. */
+    typingPer5s: number;
+    socketsPerUser: number;
+  };
+  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
+  trustProxy: boolean;
+  /** Processes serving the port (node:cluster); more than one needs DATABASE_URL and REDIS_URL. */
+  workers: number;
   /** How long Socket.IO keeps missed packets for a reconnecting socket; 0 turns recovery off. */
   connectionRecoverySeconds: number;
+  /** Absolute base (`https://chat.example.com`) of the links the service hands out; unset: each request's own. */
+  publicUrl?: string;
+  media: { maxBytes: number; urlTtlSeconds: number; s3?: S3Config };
+}
+
+/** An S3-compatible bucket for media; without keys the AWS SDK's own credential chain applies. */
+export interface S3Config {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -31,6 +58,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
+  if (env.WORKERS > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {
+    // Embedded PGlite and in-memory state belong to one process.
+    throw new ConfigError('Invalid configuration:\n  WORKERS: more than 1 needs DATABASE_URL and REDIS_URL');
+  }
   const dataDir = resolve(env.DATA_DIR);
   const secret =
     env.JWT_SECRET ?? readOrCreate(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));
@@ -40,7 +71,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     host: env.HOST,
     dataDir,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL },
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
     jwt: {
       secret: new TextEncoder().encode(secret),
       generated: env.JWT_SECRET === undefined,
@@ -49,9 +80,39 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     },
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
-    instanceId: env.INSTANCE_ID ?? readOrCreate(dataDir, 'instance-id', () => randomBytes(8).toString('hex')),
+    instanceId: workerSuffix(
+      env.INSTANCE_ID ?? readOrCreate(dataDir, 'instance-id', () => randomBytes(8).toString('hex')),
+    ),
     presenceGraceMs: env.PRESENCE_GRACE_MS,
+    workers: env.WORKERS,
+    limits: {
+      socketMaxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,
+      messagesPerSecond: env.MESSAGE_RATE_LIMIT,
+      authPerMinute: env.AUTH_RATE_LIMIT,
+      typingPer5s: env.TYPING_RATE_LIMIT,
+      socketsPerUser: env.MAX_SOCKETS_PER_USER,
+    },
+    trustProxy: env.TRUST_PROXY,
     connectionRecoverySeconds: env.CONNECTION_RECOVERY_SECONDS,
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    media: { maxBytes: env.MEDIA_MAX_BYTES, urlTtlSeconds: env.MEDIA_URL_TTL, s3: s3Config(env) },
+  };
+}
+
+function s3Config(env: Env): S3Config | undefined {
+  if (!env.S3_BUCKET) return undefined;
+  const { S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId !== !secretAccessKey) {
+    throw new ConfigError(
+      'Invalid configuration:\n  S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both, or neither to use the AWS credential chain',
+    );
+  }
+  return {
+    bucket: env.S3_BUCKET,
+    region: env.S3_REGION ?? 'us-east-1',
+    endpoint: env.S3_ENDPOINT,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
   };
 }
 
@@ -63,4 +124,10 @@ function readOrCreate(dataDir: string, name: string, generate: () => string): st
   const value = generate();
   writeFileSync(file, value, { mode: 0o600 });
   return value;
+}
+
+// Each cluster worker is an instance of its own; the primary numbers them, so the ids survive restarts.
+function workerSuffix(instanceId: string): string {
+  const index = process.env.WORKER_INDEX;
+  return index ? `${instanceId}-w${index}` : instanceId;
 }

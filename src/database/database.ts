@@ -17,8 +17,11 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Where the data lives, without credentials: for the boot log line. */
   description: string;
-  /** A raw parameterized statement, for the hand-written SQL of repositories' hot paths. */
-  query<T>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * A raw parameterized statement, for the hand-written SQL of repositories' hot paths. With `name`,
+   * PostgreSQL prepares it once per connection and skips parsing and planning on every later call.
+   */
+  query<T>(text: string, params?: unknown[], name?: string): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,7 +53,8 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     db,
     kind: 'postgres',
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
-    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+    query: async <T>(text: string, values?: unknown[], name?: string) =>
+      (await pool.query({ text, values, name })).rows as T[],
     ping: async () => void (await pool.query('SELECT 1')),
     close: () => pool.end(),
   };

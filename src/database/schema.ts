@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   check,
   customType,
   index,
@@ -123,4 +124,36 @@ export const messages = pgTable(
     uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
   ],
+);
+
+/** An uploaded voice note or video. The bytes live in storage under `storage_key`; the type comes from them. */
+export const media = pgTable(
+  'media',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    storageKey: text('storage_key').notNull(),
+    contentType: text('content_type').notNull(),
+    mediaType: mediaType('media_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('media_owner_id_idx').on(t.ownerId)],
+);
+
+/** The chats a media item was sent to: besides its owner, their members may fetch it. */
+export const mediaChats = pgTable(
+  'media_chats',
+  {
+    mediaId: uuid('media_id')
+      .notNull()
+      .references(() => media.id, { onDelete: 'cascade' }),
+    chatId: uuid('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.mediaId, t.chatId] }), index('media_chats_chat_id_idx').on(t.chatId)],
 );

@@ -1,11 +1,11 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { uuidField } from '../common/validation/fields.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { PresenceService } from './presence.service.js';
 
-const userIdSchema = z.uuid({ message: 'must be a user id (uuid)' });
+const userIdSchema = uuidField('user');
 
 @Controller('users')
 @UseGuards(AuthGuard)

@@ -23,25 +23,28 @@ export class PresenceRepository {
     return row !== undefined && row.was === null;
   }
 
-  /** Records the user offline, if this instance is the one that had them online; true when it did. */
-  async markOffline(userId: string, instanceId: string, lastSeenAt: Date): Promise<boolean> {
+  /**
+   * Records the user offline; true when they were online. With an instance id, only if that instance is
+   * the one that recorded them (single-instance mode); with null, whoever did (Redis mode, where the
+   * caller has checked that no instance holds a socket of theirs).
+   */
+  async markOffline(userId: string, instanceId: string | null, lastSeenAt: Date): Promise<boolean> {
     const rows = await this.database.query(
       `UPDATE users SET online_instance = NULL, last_seen_at = $3
-       WHERE id = $1 AND online_instance = $2 RETURNING id`,
+       WHERE id = $1 AND online_instance IS NOT NULL AND ($2::text IS NULL OR online_instance = $2)
+       RETURNING id`,
       [userId, instanceId, lastSeenAt.toISOString()],
     );
     return rows.length > 0;
   }
 
-  /** Users this instance recorded online who have not come back since it started: now offline. */
-  async sweep(instanceId: string, stillConnected: string[]): Promise<{ id: string; lastSeenAt: Date }[]> {
-    const rows = await this.database.query<{ id: string; lastSeenAt: Date }>(
-      `UPDATE users SET online_instance = NULL, last_seen_at = now()
-       WHERE online_instance = $1 AND NOT (id = ANY($2::uuid[]))
-       RETURNING id, last_seen_at AS "lastSeenAt"`,
-      [instanceId, stillConnected],
+  /** Users this instance recorded online. */
+  async onlineOn(instanceId: string): Promise<string[]> {
+    const rows = await this.database.query<{ id: string }>(
+      `SELECT id FROM users WHERE online_instance = $1`,
+      [instanceId],
     );
-    return rows.map((r) => ({ id: r.id, lastSeenAt: new Date(r.lastSeenAt) }));
+    return rows.map((r) => r.id);
   }
 
   /** Everyone who shares a chat with the user. */

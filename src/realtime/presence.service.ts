@@ -14,6 +14,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { ConnectedUsers } from './connected-users.js';
 import { PresenceRepository } from './presence.repository.js';
 import { RealtimeEmitter } from './realtime-emitter.js';
+import { UserLocator } from './user-locator.js';
 
 /**
  * Online when a user's first socket connects; offline when the last one has been gone for the grace
@@ -35,7 +36,12 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
     private readonly presence: PresenceRepository,
     private readonly connected: ConnectedUsers,
     private readonly emitter: RealtimeEmitter,
-  ) {}
+    private readonly locator: UserLocator,
+  ) {
+    locator.onUsersGone((userIds) => {
+      for (const userId of userIds) this.enqueue(userId, () => this.goOffline(userId, new Date()));
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.sweepTimer = setTimeout(
@@ -59,6 +65,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
 
   /** The user's first socket on this instance connected. */
   firstSocketConnected(userId: string): void {
+    this.locator.register(userId);
     const pending = this.offlineTimers.get(userId);
     if (pending) {
       clearTimeout(pending);
@@ -73,16 +80,13 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
 
   /** The user's last socket on this instance disconnected. */
   lastSocketDisconnected(userId: string): void {
+    this.locator.unregister(userId);
     if (this.stopping) return;
     const lastSeenAt = new Date();
     const timer = setTimeout(() => {
       this.offlineTimers.delete(userId);
       if (this.connected.socketCount(userId) > 0) return;
-      this.enqueue(userId, async () => {
-        if (await this.presence.markOffline(userId, this.config.instanceId, lastSeenAt)) {
-          await this.announce(userId, false, lastSeenAt);
-        }
-      });
+      this.enqueue(userId, () => this.goOffline(userId, lastSeenAt));
     }, this.config.presenceGraceMs);
     this.offlineTimers.set(userId, timer);
   }
@@ -94,9 +98,19 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
     return { userId, online: row.online, lastSeenAt: row.lastSeenAt?.toISOString() ?? null };
   }
 
+  // Offline only when no instance holds a socket of theirs (in Redis mode, others may).
+  private async goOffline(userId: string, lastSeenAt: Date): Promise<void> {
+    if (this.connected.socketCount(userId) > 0 || (await this.locator.onlineAnywhere(userId))) return;
+    const owner = this.locator.enabled ? null : this.config.instanceId;
+    if (await this.presence.markOffline(userId, owner, lastSeenAt))
+      await this.announce(userId, false, lastSeenAt);
+  }
+
+  // Users recorded online here before a restart who did not come back within the grace period.
   private async sweep(): Promise<void> {
-    const gone = await this.presence.sweep(this.config.instanceId, this.connected.userIds());
-    for (const user of gone) await this.announce(user.id, false, user.lastSeenAt);
+    for (const userId of await this.presence.onlineOn(this.config.instanceId)) {
+      await this.goOffline(userId, new Date());
+    }
   }
 
   private async announce(userId: string, online: boolean, at: Date): Promise<void> {

@@ -8,6 +8,7 @@ import { PresenceService } from './presence.service.js';
 import { RealtimeEmitter } from './realtime-emitter.js';
 import { SocketAuth } from './socket-auth.js';
 import { TypingService } from './typing.service.js';
+import { UserLocator } from './user-locator.js';
 
 @Module({
   imports: [AuthModule, UsersModule],
@@ -19,6 +20,7 @@ import { TypingService } from './typing.service.js';
     PresenceService,
     TypingService,
     SocketAuth,
+    UserLocator,
   ],
   exports: [ConnectedUsers, RealtimeEmitter, PresenceService, TypingService, SocketAuth],
 })

@@ -2,3 +2,8 @@
 export function userRoom(userId: string): string {
   return `user:${userId}`;
 }
+
+/** Every socket opened with a session's token joins this room, so ending the session can cut them. */
+export function sessionRoom(sessionId: string): string {
+  return `session:${sessionId}`;
+}

@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AuthService } from '../auth/auth.service.js';
 import { bearerToken } from '../auth/bearer-token.js';
 import { TokenService } from '../auth/token.service.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { UsersService } from '../users/users.service.js';
+import { ConnectedUsers } from './connected-users.js';
 import type { ChatSocket } from './socket.types.js';
 
 /**
@@ -14,12 +18,24 @@ export class SocketAuth {
   constructor(
     private readonly tokens: TokenService,
     private readonly users: UsersService,
+    private readonly auth: AuthService,
+    private readonly connected: ConnectedUsers,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  private accepting = true;
+
+  /** During shutdown: new sockets are turned away, so their clients retry elsewhere. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
   readonly middleware = (socket: ChatSocket, next: (error?: Error) => void): void => {
+    if (!this.accepting) return next(new Error('server shutting down'));
     this.authenticate(socket).then(
       () => next(),
-      () => next(new Error('unauthorized')),
+      (error: unknown) =>
+        next(new Error(error instanceof TooManySockets ? 'too many connections' : 'unauthorized')),
     );
   };
 
@@ -27,8 +43,15 @@ export class SocketAuth {
     const token = tokenOf(socket);
     if (!token) throw new Error('no token');
     const claims = await this.tokens.verifyAccess(token);
-    const user = await this.users.getPublic(claims.userId);
-    if (!user) throw new Error('no such user');
+    // Unlike a REST call, a socket lives on: a logged-out or replaced session must not open one.
+    const [user, active] = await Promise.all([
+      this.users.getPublic(claims.userId),
+      this.auth.isSessionActive(claims.sessionId),
+    ]);
+    if (!user || !active) throw new Error('session ended');
+    if (this.connected.socketCount(user.id) >= this.config.limits.socketsPerUser) {
+      throw new TooManySockets();
+    }
     socket.data.user = user;
     socket.data.sessionId = claims.sessionId;
   }
@@ -43,3 +66,5 @@ function tokenOf(socket: ChatSocket): string | undefined {
   const fromQuery = query.token;
   return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
 }
+
+class TooManySockets extends Error {}

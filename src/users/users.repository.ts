@@ -50,7 +50,7 @@ export class UsersRepository {
 
   async update(
     id: string,
-    changes: { name?: string; avatarUrl?: string | null },
+    changes: { name?: string; avatarUrl?: string | null; passwordHash?: string },
   ): Promise<UserRecord | undefined> {
     const [row] = await this.db
       .update(users)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { storableText } from '../common/validation/fields.js';
 
-export const nameSchema = z.string().trim().min(1).max(80);
+export const nameSchema = storableText().trim().min(1).max(80);
 
 // http(s) only: a javascript: or data: avatar would be rendered by some client somewhere.
 export const avatarSchema = z

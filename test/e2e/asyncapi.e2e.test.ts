@@ -1,39 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/chat/chat.events.js';
 import { ERROR_CATALOG } from '../../src/common/errors/error-catalog.js';
-import { createUser, type TestUser } from '../support/factories.js';
-import { HttpClient } from '../support/http.js';
-import { type ClientSocket, closeAll, connect, emitAck, Inbox, send } from '../support/socket.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createUser } from '../support/factories.js';
+import { emitAck, Inbox, send } from '../support/socket.js';
+import { useTestApp } from '../support/use-test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-const open: ClientSocket[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp({ env: { PRESENCE_GRACE_MS: '200' } });
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(async () => {
-  closeAll(...open);
-  await app.close();
-});
-
-async function online(user: TestUser): Promise<ClientSocket> {
-  const socket = await connect(app.baseUrl, { token: user.accessToken });
-  open.push(socket);
-  return socket;
-}
+const t = useTestApp({ env: { PRESENCE_GRACE_MS: '200' } });
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed YAML document
 type Doc = any;
 
 async function fetchDoc(): Promise<{ doc: Doc; contentType: string | null }> {
-  const res = await fetch(`${app.baseUrl}/api/docs/asyncapi.yaml`);
+  const res = await fetch(`${t.app.baseUrl}/api/docs/asyncapi.yaml`);
   expect(res.status).toBe(200);
   return { doc: parse(await res.text()), contentType: res.headers.get('content-type') };
 }
@@ -70,15 +52,15 @@ describe('AsyncAPI document at /api/docs/asyncapi.yaml', () => {
       expect(validate(payload), `${label}: ${JSON.stringify(validate.errors)}`).toBe(true);
     };
 
-    const [a, b] = [await createUser(http, { name: 'ss joy' }), await createUser(http, { name: 'Emil' })];
-    const sb = await online(b);
+    const [a, b] = [await createUser(t.http, { name: 'ss joy' }), await createUser(t.http, { name: 'Emil' })];
+    const sb = await t.online(b);
     const inboxes = {
       receive: new Inbox(sb, 'chat:message_receive'),
       typing: new Inbox(sb, 'chat:typing'),
       presence: new Inbox(sb, 'presence:update'),
     };
-    await http.post('/api/chats/direct', { userId: a.id }, b.accessToken);
-    const sa = await online(a);
+    await t.http.post('/api/chats/direct', { userId: a.id }, b.accessToken);
+    const sa = await t.online(a);
     const atSender = {
       read: new Inbox(sa, 'chat:message_read'),
       delivered: new Inbox(sa, 'chat:message_delivered'),

@@ -1,39 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
-import { createUser, type TestUser } from '../support/factories.js';
-import { HttpClient } from '../support/http.js';
-import {
-  type ClientSocket,
-  closeAll,
-  connect,
-  Inbox,
-  refusal,
-  send,
-  sendOk,
-  settle,
-} from '../support/socket.js';
-import { startTestApp, type TestApp, testSecret } from '../support/test-app.js';
+import { createUser } from '../support/factories.js';
+import { connect, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
+import { testSecret } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-const open: ClientSocket[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp();
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(async () => {
-  closeAll(...open);
-  await app.close();
-});
-
-async function online(user: TestUser, via: 'auth' | 'header' | 'query' = 'auth'): Promise<ClientSocket> {
-  const socket = await connect(app.baseUrl, { token: user.accessToken, via });
-  open.push(socket);
-  return socket;
-}
+const t = useTestApp();
 
 // The seed document's example, verbatim.
 const SEED_PAYLOAD = {
@@ -44,13 +18,13 @@ const SEED_PAYLOAD = {
 
 describe('handshake', () => {
   it.each(['auth', 'header', 'query'] as const)('accepts a valid token from %s', async (via) => {
-    const user = await createUser(http);
-    const socket = await online(user, via);
+    const user = await createUser(t.http);
+    const socket = await t.online(user, { via });
     expect(socket.connected).toBe(true);
   });
 
   it('refuses a missing, forged or expired token with connect_error "unauthorized"', async () => {
-    const user = await createUser(http);
+    const user = await createUser(t.http);
     const expired = await new SignJWT({ sid: randomUUID() })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user.id)
@@ -64,16 +38,16 @@ describe('handshake', () => {
       .setIssuer('live-chat')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('x'.repeat(48)));
-    expect(await refusal(app.baseUrl, {})).toBe('unauthorized');
-    expect(await refusal(app.baseUrl, { token: 'garbage' })).toBe('unauthorized');
-    expect(await refusal(app.baseUrl, { token: forged })).toBe('unauthorized');
-    expect(await refusal(app.baseUrl, { token: expired })).toBe('unauthorized');
+    expect(await refusal(t.app.baseUrl, {})).toBe('unauthorized');
+    expect(await refusal(t.app.baseUrl, { token: 'garbage' })).toBe('unauthorized');
+    expect(await refusal(t.app.baseUrl, { token: forged })).toBe('unauthorized');
+    expect(await refusal(t.app.baseUrl, { token: expired })).toBe('unauthorized');
   });
 
   it('works over the polling transport too', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await connect(app.baseUrl, { token: a.accessToken, transport: 'polling' });
-    open.push(socket);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await connect(t.app.baseUrl, { token: a.accessToken, transport: 'polling' });
+    t.track(socket);
     const message = await sendOk(socket, { receiverId: b.id, content: 'over polling' });
     expect(message.content).toBe('over polling');
   });
@@ -81,9 +55,9 @@ describe('handshake', () => {
 
 describe('chat:message_send', () => {
   it("delivers the seed's example both ways with every field, and acks the same message", async () => {
-    const sender = await createUser(http, { name: 'ss joy' });
-    const receiver = await createUser(http, { name: 'Emil' });
-    const [s, r] = [await online(sender), await online(receiver)];
+    const sender = await createUser(t.http, { name: 'ss joy' });
+    const receiver = await createUser(t.http, { name: 'Emil' });
+    const [s, r] = [await t.online(sender), await t.online(receiver)];
     const [sInbox, rInbox] = [new Inbox(s, 'chat:message_receive'), new Inbox(r, 'chat:message_receive')];
 
     const ack = await send(s, { receiverId: receiver.id, ...SEED_PAYLOAD });
@@ -117,9 +91,9 @@ describe('chat:message_send', () => {
   });
 
   it("reaches every device of sender and receiver, and nobody else's", async () => {
-    const [a, b, c] = [await createUser(http), await createUser(http), await createUser(http)];
-    const sockets = [await online(a), await online(a), await online(b), await online(b)];
-    const third = await online(c);
+    const [a, b, c] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    const sockets = [await t.online(a), await t.online(a), await t.online(b), await t.online(b)];
+    const third = await t.online(c);
     const inboxes = sockets.map((s) => new Inbox(s, 'chat:message_receive'));
     const thirdInbox = new Inbox(third, 'chat:message_receive');
 
@@ -130,8 +104,8 @@ describe('chat:message_send', () => {
   });
 
   it('takes the sender from the socket, never from the payload, and ignores unknown keys', async () => {
-    const [a, b, c] = [await createUser(http), await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b, c] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     const message = await sendOk(socket, {
       receiverId: b.id,
       content: 'hi',
@@ -144,20 +118,20 @@ describe('chat:message_send', () => {
   });
 
   it('lets a user message themselves, delivered once per socket', async () => {
-    const a = await createUser(http);
-    const socket = await online(a);
+    const a = await createUser(t.http);
+    const socket = await t.online(a);
     const inbox = new Inbox(socket, 'chat:message_receive');
     const message = await sendOk(socket, { receiverId: a.id, content: 'note to self' });
     await settle(socket);
     expect(inbox.items).toEqual([message]);
-    const chats = await http.get('/api/chats', a.accessToken);
+    const chats = await t.http.get('/api/chats', a.accessToken);
     expect(chats.body.items).toHaveLength(1);
     expect(chats.body.items[0].peer.id).toBe(a.id);
   });
 
   it('infers the media type from well-known extensions and hosts, else leaves it null', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     const typeOf = async (mediaUrl: string) =>
       (await sendOk(socket, { receiverId: b.id, content: '', mediaUrl })).mediaType;
     expect(await typeOf('https://cdn.example.test/voice/note.MP3')).toBe('AUDIO');
@@ -177,10 +151,10 @@ describe('chat:message_send', () => {
   });
 
   it('uses the changed name in messages sent after a profile change', async () => {
-    const [a, b] = [await createUser(http, { name: 'Before' }), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http, { name: 'Before' }), await createUser(t.http)];
+    const socket = await t.online(a);
     expect((await sendOk(socket, { receiverId: b.id, content: '1' })).sender.name).toBe('Before');
-    await http.patch('/api/users/me', { name: 'After', avatar: 'https://x.test/a.png' }, a.accessToken);
+    await t.http.patch('/api/users/me', { name: 'After', avatar: 'https://x.test/a.png' }, a.accessToken);
     const after = await sendOk(socket, { receiverId: b.id, content: '2' });
     expect(after.sender).toEqual({ id: a.id, name: 'After', avatar: 'https://x.test/a.png' });
   });
@@ -188,11 +162,11 @@ describe('chat:message_send', () => {
 
 describe('history and offline receivers', () => {
   it('an offline receiver finds the message in the chat list and in history', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     const message = await sendOk(socket, { receiverId: b.id, ...SEED_PAYLOAD });
 
-    const chats = await http.get('/api/chats', b.accessToken);
+    const chats = await t.http.get('/api/chats', b.accessToken);
     expect(chats.status).toBe(200);
     expect(chats.body).toEqual({
       items: [
@@ -211,15 +185,15 @@ describe('history and offline receivers', () => {
       ],
       nextCursor: null,
     });
-    const history = await http.get(`/api/chats/${message.chatId}/messages`, b.accessToken);
+    const history = await t.http.get(`/api/chats/${message.chatId}/messages`, b.accessToken);
     expect(history.body).toEqual({ items: [message], nextCursor: null });
     // The sender's own message is not unread for the sender.
-    expect((await http.get('/api/chats', a.accessToken)).body.items[0].unreadCount).toBe(0);
+    expect((await t.http.get('/api/chats', a.accessToken)).body.items[0].unreadCount).toBe(0);
   });
 
   it('pages through 120 messages newest first with no gap and no repeat', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     // Several in flight at once, as a real client would send them: the writer batches them.
     const sent: MessageView[] = [];
     for (let round = 0; round < 12; round++) {
@@ -240,7 +214,7 @@ describe('history and offline receivers', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=50&before=${cursor}` : '?limit=50';
-      const page = await http.get(`/api/chats/${chatId}/messages${query}`, b.accessToken);
+      const page = await t.http.get(`/api/chats/${chatId}/messages${query}`, b.accessToken);
       expect(page.status).toBe(200);
       sizes.push(page.body.items.length);
       seen.push(...page.body.items);
@@ -255,14 +229,14 @@ describe('history and offline receivers', () => {
   });
 
   it('fills a gap with ?after=<seq> in ascending order', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     for (let i = 1; i <= 7; i++) await sendOk(socket, { receiverId: b.id, content: `n${i}` });
-    const chatId = (await http.get('/api/chats', b.accessToken)).body.items[0].id;
-    const page = await http.get(`/api/chats/${chatId}/messages?after=3&limit=2`, b.accessToken);
+    const chatId = (await t.http.get('/api/chats', b.accessToken)).body.items[0].id;
+    const page = await t.http.get(`/api/chats/${chatId}/messages?after=3&limit=2`, b.accessToken);
     expect(page.body.items.map((m: MessageView) => m.seq)).toEqual([4, 5]);
     expect(page.body.nextCursor).toBe('5');
-    const rest = await http.get(`/api/chats/${chatId}/messages?after=5`, b.accessToken);
+    const rest = await t.http.get(`/api/chats/${chatId}/messages?after=5`, b.accessToken);
     expect(rest.body).toEqual({
       items: [expect.objectContaining({ seq: 6 }), expect.objectContaining({ seq: 7 })],
       nextCursor: null,
@@ -272,21 +246,21 @@ describe('history and offline receivers', () => {
 
 describe('one chat per pair, one message per clientMessageId', () => {
   it('concurrent first messages of a pair, from both sides, create one chat', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const [sa, sb] = [await online(a), await online(b)];
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [sa, sb] = [await t.online(a), await t.online(b)];
     const messages = await Promise.all([
       ...Array.from({ length: 5 }, (_, i) => sendOk(sa, { receiverId: b.id, content: `a${i}` })),
       ...Array.from({ length: 5 }, (_, i) => sendOk(sb, { receiverId: a.id, content: `b${i}` })),
     ]);
     expect(new Set(messages.map((m) => m.chatId)).size).toBe(1);
     expect(new Set(messages.map((m) => m.seq)).size).toBe(10);
-    const chats = await http.get('/api/chats', a.accessToken);
+    const chats = await t.http.get('/api/chats', a.accessToken);
     expect(chats.body.items).toHaveLength(1);
   });
 
   it('stores a retried clientMessageId once, acks the original, and does not deliver it again', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const [sa, sb] = [await online(a), await online(b)];
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [sa, sb] = [await t.online(a), await t.online(b)];
     const inbox = new Inbox(sb, 'chat:message_receive');
     const payload = { receiverId: b.id, content: 'exactly once', clientMessageId: 'retry-1' };
     const first = await sendOk(sa, payload);
@@ -301,7 +275,7 @@ describe('one chat per pair, one message per clientMessageId', () => {
     expect(c1).toEqual(c2);
     await settle(sb);
     expect(inbox.items.map((m) => m.clientMessageId)).toEqual(['retry-1', 'retry-2']);
-    const history = await http.get(`/api/chats/${first.chatId}/messages`, b.accessToken);
+    const history = await t.http.get(`/api/chats/${first.chatId}/messages`, b.accessToken);
     expect(history.body.items.map((m: MessageView) => m.clientMessageId)).toEqual(['retry-2', 'retry-1']);
     // The same clientMessageId from another sender is another message.
     const fromB = await sendOk(sb, { receiverId: a.id, content: 'mine', clientMessageId: 'retry-1' });
@@ -363,8 +337,8 @@ describe('bad input', () => {
   it.each(cases)(
     'refuses %s with an error, stores nothing, tells nobody else, keeps the socket',
     async (_label, make, code) => {
-      const [a, b] = [await createUser(http), await createUser(http)];
-      const [sa, sb] = [await online(a), await online(b)];
+      const [a, b] = [await createUser(t.http), await createUser(t.http)];
+      const [sa, sb] = [await t.online(a), await t.online(b)];
       const receiverInbox = new Inbox(sb, 'chat:message_receive');
       const errorsAtB = new Inbox(sb, 'chat:error');
 
@@ -373,8 +347,8 @@ describe('bad input', () => {
         ok: false,
         error: expect.objectContaining({ code, message: expect.any(String) }),
       });
-      expect((await http.get('/api/chats', a.accessToken)).body.items).toEqual([]);
-      expect((await http.get('/api/chats', b.accessToken)).body.items).toEqual([]);
+      expect((await t.http.get('/api/chats', a.accessToken)).body.items).toEqual([]);
+      expect((await t.http.get('/api/chats', b.accessToken)).body.items).toEqual([]);
 
       // Still usable, and the receiver saw only the good message.
       const good = await sendOk(sa, { receiverId: b.id, content: 'still here' });
@@ -385,8 +359,8 @@ describe('bad input', () => {
   );
 
   it('without an ack callback, reports the error as chat:error to the sending socket only', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const [sa, sb] = [await online(a), await online(b)];
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [sa, sb] = [await t.online(a), await t.online(b)];
     const errors = new Inbox(sa, 'chat:error');
     const errorsAtB = new Inbox(sb, 'chat:error');
     sa.emit('chat:message_send', { receiverId: b.id, content: '', clientMessageId: 'c-1' });
@@ -404,8 +378,8 @@ describe('bad input', () => {
   });
 
   it('accepts content of exactly 4000 characters, and an empty content with a mediaUrl', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const socket = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const socket = await t.online(a);
     expect((await sendOk(socket, { receiverId: b.id, content: long(4000) })).content).toHaveLength(4000);
     const media = await sendOk(socket, { receiverId: b.id, content: '', mediaUrl: 'https://x.test/a.mp3' });
     expect(media).toMatchObject({ content: '', mediaType: 'AUDIO' });

@@ -1,29 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../../src/chat/chat.events.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
-import { type ClientSocket, closeAll, connect, emitAck, Inbox, sendOk, settle } from '../support/socket.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type ClientSocket, closeAll, emitAck, Inbox, sendOk, settle } from '../support/socket.js';
+import { startTestApp } from '../support/test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-const open: ClientSocket[] = [];
+// Long enough that a test's reconnect always lands inside it, even on a loaded machine.
+import { useTestApp } from '../support/use-test-app.js';
 
-beforeAll(async () => {
-  // Long enough that a test's reconnect always lands inside it, even on a loaded machine.
-  app = await startTestApp({ env: { PRESENCE_GRACE_MS: '2000' } });
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(async () => {
-  closeAll(...open);
-  await app.close();
-});
-
-async function online(user: TestUser, base = app.baseUrl): Promise<ClientSocket> {
-  const socket = await connect(base, { token: user.accessToken });
-  open.push(socket);
-  return socket;
-}
+const t = useTestApp({ env: { PRESENCE_GRACE_MS: '2000' } });
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary ack shapes
 const emit = (socket: ClientSocket, event: string, payload: unknown): Promise<any> =>
@@ -31,15 +16,15 @@ const emit = (socket: ClientSocket, event: string, payload: unknown): Promise<an
 
 describe('read receipts', () => {
   it('reach the sender and the reader’s other device, leave every device at 0 unread, and never move back', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const [b1, b2] = [await online(b), await online(b)];
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
+    const [b1, b2] = [await t.online(b), await t.online(b)];
     const atSender = new Inbox(sa, 'chat:message_read');
     const atOtherDevice = new Inbox(b2, 'chat:message_read');
     const atReader = new Inbox(b1, 'chat:message_read');
     const m1 = await sendOk(sa, { receiverId: b.id, content: '1' });
     const m2 = await sendOk(sa, { receiverId: b.id, content: '2' });
-    expect((await http.get('/api/chats', b.accessToken)).body.items[0].unreadCount).toBe(2);
+    expect((await t.http.get('/api/chats', b.accessToken)).body.items[0].unreadCount).toBe(2);
 
     const ack = await emit(b1, 'chat:message_read', { chatId: m2.chatId, messageId: m2.id });
     const expected = {
@@ -52,11 +37,11 @@ describe('read receipts', () => {
     expect(ack).toEqual({ ok: true, receipt: expected, unreadCount: 0 });
     expect(await atSender.waitFor(1)).toEqual([expected]);
     expect(await atOtherDevice.waitFor(1)).toEqual([expected]);
-    expect((await http.get('/api/chats', b.accessToken)).body.items[0]).toMatchObject({
+    expect((await t.http.get('/api/chats', b.accessToken)).body.items[0]).toMatchObject({
       unreadCount: 0,
       readSeq: 2,
     });
-    expect((await http.get('/api/chats', a.accessToken)).body.items[0]).toMatchObject({ peerReadSeq: 2 });
+    expect((await t.http.get('/api/chats', a.accessToken)).body.items[0]).toMatchObject({ peerReadSeq: 2 });
 
     // Reading an older message does not move the mark back, and tells nobody anything.
     const back = await emit(b2, 'chat:message_read', { chatId: m1.chatId, messageId: m1.id });
@@ -67,21 +52,21 @@ describe('read receipts', () => {
   });
 
   it('over REST too, reaching every device of the reader and the sender', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const b1 = await online(b);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
+    const b1 = await t.online(b);
     const [atSender, atReader] = [new Inbox(sa, 'chat:message_read'), new Inbox(b1, 'chat:message_read')];
     const m = await sendOk(sa, { receiverId: b.id, content: 'rest read' });
-    const res = await http.post(`/api/chats/${m.chatId}/read`, { messageId: m.id }, b.accessToken);
+    const res = await t.http.post(`/api/chats/${m.chatId}/read`, { messageId: m.id }, b.accessToken);
     expect(res.body).toMatchObject({ seq: 1, unreadCount: 0 });
     expect((await atSender.waitFor(1))[0]).toMatchObject({ userId: b.id, seq: 1 });
     expect((await atReader.waitFor(1))[0]).toMatchObject({ userId: b.id, seq: 1 });
   });
 
   it('refuses a chat that is not yours and a message of another chat', async () => {
-    const [a, b, c] = [await createUser(http), await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const sc = await online(c);
+    const [a, b, c] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
+    const sc = await t.online(c);
     const ab = await sendOk(sa, { receiverId: b.id, content: 'ab' });
     const ac = await sendOk(sa, { receiverId: c.id, content: 'ac' });
     expect(await emit(sc, 'chat:message_read', { chatId: ab.chatId, messageId: ab.id })).toMatchObject({
@@ -101,9 +86,9 @@ describe('read receipts', () => {
 
 describe('delivered receipts', () => {
   it('reach the sender’s devices, once, when a receiving device confirms', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const [a1, a2] = [await online(a), await online(a)];
-    const sb = await online(b);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [a1, a2] = [await t.online(a), await t.online(a)];
+    const sb = await t.online(b);
     const [d1, d2] = [new Inbox(a1, 'chat:message_delivered'), new Inbox(a2, 'chat:message_delivered')];
     const atReceiver = new Inbox(sb, 'chat:message_delivered');
     const m = await sendOk(a1, { receiverId: b.id, content: 'did you get it?' });
@@ -124,7 +109,7 @@ describe('delivered receipts', () => {
     await Promise.all([settle(a1), settle(sb)]);
     expect(d1.items).toHaveLength(1);
     expect(atReceiver.items).toEqual([]);
-    expect((await http.get('/api/chats', a.accessToken)).body.items[0]).toMatchObject({
+    expect((await t.http.get('/api/chats', a.accessToken)).body.items[0]).toMatchObject({
       peerDeliveredSeq: 1,
     });
   });
@@ -132,9 +117,9 @@ describe('delivered receipts', () => {
 
 describe('typing', () => {
   it('goes to the peer’s devices and stops by itself when not refreshed', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const [b1, b2] = [await online(b), await online(b)];
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
+    const [b1, b2] = [await t.online(b), await t.online(b)];
     const m = await sendOk(sa, { receiverId: b.id, content: 'hi' });
     const [t1, t2] = [new Inbox(b1, 'chat:typing'), new Inbox(b2, 'chat:typing')];
     const atTypist = new Inbox(sa, 'chat:typing');
@@ -152,9 +137,9 @@ describe('typing', () => {
   });
 
   it('stops at once on isTyping false, and is rate limited', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const sb = await online(b);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
+    const sb = await t.online(b);
     await sendOk(sa, { receiverId: b.id, content: 'hi' });
     const typing = new Inbox(sb, 'chat:typing');
     await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: true });
@@ -167,8 +152,8 @@ describe('typing', () => {
   });
 
   it('refuses typing in a chat that does not exist or is not yours', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
     expect(await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: true })).toMatchObject({
       ok: false,
       error: { code: 'CHAT_NOT_FOUND' },
@@ -182,18 +167,18 @@ describe('typing', () => {
 
 describe('presence', () => {
   async function peers(): Promise<[TestUser, TestUser]> {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    expect((await http.post('/api/chats/direct', { userId: b.id }, a.accessToken)).status).toBe(201);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    expect((await t.http.post('/api/chats/direct', { userId: b.id }, a.accessToken)).status).toBe(201);
     return [a, b];
   }
 
   it('two devices of one user make one online and one offline event for a peer', async () => {
     const [a, b] = await peers();
-    const watcher = await online(b);
+    const watcher = await t.online(b);
     const updates = new Inbox(watcher, 'presence:update');
-    const d1 = await online(a);
+    const d1 = await t.online(a);
     const [online1] = await updates.waitFor(1);
-    const d2 = await online(a);
+    const d2 = await t.online(a);
     d1.close();
     await settle(watcher);
     d2.close();
@@ -203,35 +188,35 @@ describe('presence', () => {
       { userId: a.id, online: false, lastSeenAt: expect.any(String) },
     ]);
     expect(online1).toEqual(events[0]);
-    const presence = await http.get(`/api/users/${a.id}/presence`, b.accessToken);
+    const presence = await t.http.get(`/api/users/${a.id}/presence`, b.accessToken);
     expect(presence.body).toEqual({ userId: a.id, online: false, lastSeenAt: events[1]!.lastSeenAt });
   });
 
   it('a reconnect within the grace period is not seen by peers', async () => {
     const [a, b] = await peers();
-    const watcher = await online(b);
+    const watcher = await t.online(b);
     const updates = new Inbox(watcher, 'presence:update');
-    const first = await online(a);
+    const first = await t.online(a);
     await updates.waitFor(1);
     first.close();
-    const again = await online(a);
+    const again = await t.online(a);
     // Let the grace period pass: another user's offline event proves the timers have run.
-    const [c] = [await createUser(http)];
-    await http.post('/api/chats/direct', { userId: b.id }, c.accessToken);
-    (await online(c)).close();
+    const [c] = [await createUser(t.http)];
+    await t.http.post('/api/chats/direct', { userId: b.id }, c.accessToken);
+    (await t.online(c)).close();
     const seen = await updates.waitFor(3);
     expect(seen.filter((e) => e.userId === a.id).map((e) => e.online)).toEqual([true]);
     expect(seen.filter((e) => e.userId === c.id).map((e) => e.online)).toEqual([true, false]);
     expect(again.connected).toBe(true);
-    expect((await http.get(`/api/users/${a.id}/presence`, b.accessToken)).body.online).toBe(true);
+    expect((await t.http.get(`/api/users/${a.id}/presence`, b.accessToken)).body.online).toBe(true);
   });
 
   it('is visible to yourself and your chat peers only', async () => {
     const [a, b] = await peers();
-    const stranger = await createUser(http);
-    expect((await http.get(`/api/users/${a.id}/presence`, a.accessToken)).status).toBe(200);
-    expect((await http.get(`/api/users/${a.id}/presence`, b.accessToken)).status).toBe(200);
-    const hidden = await http.get(`/api/users/${a.id}/presence`, stranger.accessToken);
+    const stranger = await createUser(t.http);
+    expect((await t.http.get(`/api/users/${a.id}/presence`, a.accessToken)).status).toBe(200);
+    expect((await t.http.get(`/api/users/${a.id}/presence`, b.accessToken)).status).toBe(200);
+    const hidden = await t.http.get(`/api/users/${a.id}/presence`, stranger.accessToken);
     expect(hidden.status).toBe(404);
     expect(hidden.body.code).toBe('USER_NOT_FOUND');
   });
@@ -245,9 +230,9 @@ describe('presence across a restart', () => {
     await h1.post('/api/chats/direct', { userId: b.id }, a.accessToken);
     await h1.post('/api/chats/direct', { userId: b.id }, c.accessToken);
     const before = [
-      await online(b, first.baseUrl),
-      await online(a, first.baseUrl),
-      await online(c, first.baseUrl),
+      await t.online(b, { baseUrl: first.baseUrl }),
+      await t.online(a, { baseUrl: first.baseUrl }),
+      await t.online(c, { baseUrl: first.baseUrl }),
     ];
     await settle(before[0]!);
     await first.close({ keepData: true });
@@ -255,9 +240,9 @@ describe('presence across a restart', () => {
 
     const second = await startTestApp({ dataDir: first.dataDir, env: { PRESENCE_GRACE_MS: '3000' } });
     try {
-      const watcher = await online(b, second.baseUrl);
+      const watcher = await t.online(b, { baseUrl: second.baseUrl });
       const updates = new Inbox(watcher, 'presence:update');
-      await online(a, second.baseUrl);
+      await t.online(a, { baseUrl: second.baseUrl });
       // c never comes back: once the grace period has passed, c alone is announced offline.
       const [event] = await updates.waitFor(1);
       expect(event).toEqual<PresenceEvent>({ userId: c.id, online: false, lastSeenAt: expect.any(String) });

@@ -1,29 +1,11 @@
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, type TestUser } from '../support/factories.js';
-import { HttpClient } from '../support/http.js';
-import { type ClientSocket, closeAll, connect, Inbox, sendOk } from '../support/socket.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type ClientSocket, Inbox, sendOk } from '../support/socket.js';
+import { useTestApp } from '../support/use-test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-const open: ClientSocket[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp();
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(async () => {
-  closeAll(...open);
-  await app.close();
-});
-
-async function online(user: TestUser): Promise<ClientSocket> {
-  const socket = await connect(app.baseUrl, { token: user.accessToken });
-  open.push(socket);
-  return socket;
-}
+const t = useTestApp();
 
 /** Follows hasMore to the end of one round; returns the messages and the token to keep. */
 async function syncAll(user: TestUser, since: string | undefined, limit: number) {
@@ -32,7 +14,7 @@ async function syncAll(user: TestUser, since: string | undefined, limit: number)
   let pages = 0;
   for (;;) {
     const query = new URLSearchParams({ limit: String(limit), ...(token ? { since: token } : {}) });
-    const res = await http.get(`/api/sync?${query}`, user.accessToken);
+    const res = await t.http.get(`/api/sync?${query}`, user.accessToken);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     messages.push(...res.body.messages);
     token = res.body.token;
@@ -54,9 +36,9 @@ async function sendMany(socket: ClientSocket, receiverId: string, count: number,
 
 describe('GET /api/sync', () => {
   it('gives a receiver who was away for 200 messages all of them, once each, in per-chat seq order', async () => {
-    const [a, b, c] = [await createUser(http), await createUser(http), await createUser(http)];
-    const [sa, sc] = [await online(a), await online(c)];
-    const receiver = await online(b);
+    const [a, b, c] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    const [sa, sc] = [await t.online(a), await t.online(c)];
+    const receiver = await t.online(b);
     const { token } = await syncAll(b, undefined, 100);
     receiver.close();
 
@@ -78,8 +60,8 @@ describe('GET /api/sync', () => {
   });
 
   it('starts from the beginning without a token, and then has nothing new', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sent = await sendMany(await online(a), b.id, 5, 'x');
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sent = await sendMany(await t.online(a), b.id, 5, 'x');
     const first = await syncAll(b, undefined, 500);
     expect(first.messages.map((m) => m.id)).toEqual(sent.map((m) => m.id));
     const again = await syncAll(b, first.token, 500);
@@ -87,8 +69,8 @@ describe('GET /api/sync', () => {
   });
 
   it('misses nothing and repeats nothing while messages keep arriving between and during rounds', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sa = await t.online(a);
     const seen: MessageView[] = [];
     let token: string | undefined;
     const sending = sendMany(sa, b.id, 150, 'live');
@@ -110,54 +92,84 @@ describe('GET /api/sync', () => {
   });
 
   it('only returns the caller’s chats', async () => {
-    const [a, b, outsider] = [await createUser(http), await createUser(http), await createUser(http)];
-    await sendMany(await online(a), b.id, 3, 'p');
+    const [a, b, outsider] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    await sendMany(await t.online(a), b.id, 3, 'p');
     expect((await syncAll(outsider, undefined, 100)).messages).toEqual([]);
   });
 
   it('refuses a token it did not give out', async () => {
-    const a = await createUser(http);
+    const a = await createUser(t.http);
     for (const since of ['garbage', Buffer.from('1:1:|x|y|z').toString('base64url')]) {
-      const res = await http.get(`/api/sync?since=${since}`, a.accessToken);
+      const res = await t.http.get(`/api/sync?since=${since}`, a.accessToken);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
-    expect((await http.get('/api/sync')).status).toBe(401);
+    expect((await t.http.get('/api/sync')).status).toBe(401);
   });
 
   it('the live stream and sync agree: what a connected client received is what sync returns', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sb = await online(b);
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sb = await t.online(b);
     const inbox = new Inbox(sb, 'chat:message_receive');
     const { token } = await syncAll(b, undefined, 100);
-    await sendMany(await online(a), b.id, 20, 'z');
+    await sendMany(await t.online(a), b.id, 20, 'z');
     const live = await inbox.waitFor(20);
     expect((await syncAll(b, token, 100)).messages).toEqual(live);
   });
 });
 
 describe('connection-state recovery (a speed-up, not the guarantee)', () => {
-  it('replays what a socket missed during a short drop, and says so', async () => {
-    const [a, b] = [await createUser(http), await createUser(http)];
-    const sa = await online(a);
-    const sb: ClientSocket = io(`${app.baseUrl}/chat`, {
+  async function dropAndRecover(socket: ClientSocket, whileAway: () => Promise<void>): Promise<void> {
+    const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+    socket.io.engine.close();
+    await dropped;
+    await whileAway();
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  }
+
+  function recoverableSocket(user: TestUser): Promise<ClientSocket> {
+    const socket: ClientSocket = io(`${t.app.baseUrl}/chat`, {
       transports: ['websocket'],
       forceNew: true,
-      auth: { token: b.accessToken },
+      auth: { token: user.accessToken },
       reconnectionDelay: 50,
     });
-    open.push(sb);
-    await new Promise<void>((resolve) => sb.once('connect', () => resolve()));
-    const inbox = new Inbox(sb, 'chat:message_receive');
+    t.track(socket);
+    return new Promise((resolve) => socket.once('connect', () => resolve(socket)));
+  }
+
+  it('replays events that travel through the Socket.IO adapter (receipts), with or without Redis', async () => {
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [sa, sb] = [await t.online(a), await recoverableSocket(b)];
+    const receipts = new Inbox(sb, 'chat:message_read');
+    const m1 = await sendOk(sb, { receiverId: a.id, content: 'one' });
+    const m2 = await sendOk(sb, { receiverId: a.id, content: 'two' });
     // Recovery resumes from the offset of the last packet received, so there must be one.
-    const before = await sendOk(sa, { receiverId: b.id, content: 'before the drop' });
-    await inbox.waitFor(1);
-    const dropped = new Promise<void>((resolve) => sb.once('disconnect', () => resolve()));
-    sb.io.engine.close();
-    await dropped;
-    const missed = await sendOk(sa, { receiverId: b.id, content: 'while you were away' });
-    await new Promise<void>((resolve) => sb.once('connect', () => resolve()));
+    await t.http.post(`/api/chats/${m1.chatId}/read`, { messageId: m1.id }, a.accessToken);
+    await receipts.waitFor(1);
+    await dropAndRecover(sb, async () => {
+      await t.http.post(`/api/chats/${m2.chatId}/read`, { messageId: m2.id }, a.accessToken);
+    });
     expect(sb.recovered).toBe(true);
-    expect(await inbox.waitFor(2)).toEqual([before, missed]);
+    expect((await receipts.waitFor(2)).map((r) => r.seq)).toEqual([1, 2]);
+    expect(sa.connected).toBe(true);
   });
+
+  // With Redis, messages go to sockets directly rather than through the adapter, and sync recovers them.
+  it.skipIf(Boolean(process.env.REDIS_URL))(
+    'replays a message missed during a short drop (in-memory mode)',
+    async () => {
+      const [a, b] = [await createUser(t.http), await createUser(t.http)];
+      const [sa, sb] = [await t.online(a), await recoverableSocket(b)];
+      const inbox = new Inbox(sb, 'chat:message_receive');
+      const before = await sendOk(sa, { receiverId: b.id, content: 'before the drop' });
+      await inbox.waitFor(1);
+      let missed: MessageView | undefined;
+      await dropAndRecover(sb, async () => {
+        missed = await sendOk(sa, { receiverId: b.id, content: 'while you were away' });
+      });
+      expect(sb.recovered).toBe(true);
+      expect(await inbox.waitFor(2)).toEqual([before, missed]);
+    },
+  );
 });

@@ -32,8 +32,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     DATA_DIR: dataDir,
     JWT_SECRET: testSecret,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Suites register and send far faster than a person; test/e2e/limits.e2e.test.ts checks the limits.
+    AUTH_RATE_LIMIT: '1000000',
+    MESSAGE_RATE_LIMIT: '1000000',
     ...(inject('databaseUrl') ? { DATABASE_URL: inject('databaseUrl')! } : {}),
-    ...(inject('redisUrl') ? { REDIS_URL: inject('redisUrl')! } : {}),
+    // Each test app gets its own Redis namespace unless a test shares one between instances on purpose.
+    ...(inject('redisUrl')
+      ? { REDIS_URL: inject('redisUrl')!, REDIS_PREFIX: `t${randomBytes(4).toString('hex')}` }
+      : {}),
     ...options.env,
   };
   const config = loadConfig(env);

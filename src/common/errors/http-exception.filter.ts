@@ -12,6 +12,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const { appError, expected } = toAppError(exception);
     if (!expected) this.logger.error({ err: exception }, 'request failed');
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const retryAfter = appError.details?.find((d) => d.path === 'retryAfter')?.message;
+    if (retryAfter) void reply.header('retry-after', retryAfter);
     void reply.status(appError.status).send(httpErrorBody(appError));
   }
 }

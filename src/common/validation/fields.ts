@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * A uuid in canonical lower case: ids are compared and cached as strings, so `ABC…` and `abc…` must
+ * not name two things.
+ */
+export const uuidField = (what: string) =>
+  z.uuid({ message: `must be a ${what} id (uuid)` }).transform((v) => v.toLowerCase());
+
+/**
+ * Text a client sends: no NUL (PostgreSQL text cannot hold it, and one bad row would fail a whole write
+ * batch) and no lone surrogate (it cannot be stored as UTF-8 without changing into another character).
+ */
+export const storableText = () =>
+  z
+    .string()
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters')
+    .refine((v) => v.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)');

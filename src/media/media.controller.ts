@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import type {} from '@fastify/multipart';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { bearerToken } from '../auth/bearer-token.js';
+import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { TokenService } from '../auth/token.service.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { mediaIdSchema, mediaLinkQuerySchema } from './media.schemas.js';
+import { MediaService } from './media.service.js';
+import type { MediaCaller } from './media.types.js';
+import { discardRest } from './upload-stream.js';
+
+@Controller('media')
+export class MediaController {
+  constructor(
+    private readonly media: MediaService,
+    private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** `multipart/form-data` with the file in the field `file`: 201 `{ id, url, mediaType, contentType, size }`. */
+  @Post()
+  @UseGuards(AuthGuard)
+  async upload(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest) {
+    try {
+      const file = await this.filePart(request);
+      return await this.media.upload(user.id, file, requestBase(request));
+    } catch (error) {
+      // The answer (413, 415, 400) goes out now, while the client may still be sending the rest.
+      discardRest(request.raw);
+      throw error;
+    }
+  }
+
+  /** The file, to its owner and the members of chats it was sent to (bearer), or to a signed link's holder. */
+  @Get(':id')
+  async read(
+    @Param('id', new ZodPipe(mediaIdSchema)) id: string,
+    @Query(new ZodPipe(mediaLinkQuerySchema)) query: z.output<typeof mediaLinkQuerySchema>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const answer = await this.media.open(id, await this.callerOf(request, query), {
+      range: request.headers.range,
+      ifNoneMatch: request.headers['if-none-match'],
+      ifRange: headerValue(request.headers['if-range']),
+    });
+    reply.headers(answer.headers);
+    if (answer.status === 416) throw new AppError('RANGE_NOT_SATISFIABLE');
+    if (request.method === 'HEAD' && answer.body) {
+      // An empty stream keeps the Content-Length of the file, which an empty body would reset to 0.
+      answer.body.destroy();
+      return reply.status(answer.status).send(Readable.from([]));
+    }
+    return reply.status(answer.status).send(answer.body);
+  }
+
+  /** `{ url, expiresAt }`: a URL of the file that works without a bearer token, for `<audio>` and `<video>`. */
+  @Get(':id/link')
+  @UseGuards(AuthGuard)
+  link(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ZodPipe(mediaIdSchema)) id: string,
+    @Req() request: FastifyRequest,
+  ) {
+    return this.media.signedLink(id, user.id, requestBase(request));
+  }
+
+  // A signed link stands in for the bearer token; the service checks it, as it checks what a user may see.
+  private async callerOf(
+    request: FastifyRequest,
+    query: z.output<typeof mediaLinkQuerySchema>,
+  ): Promise<MediaCaller> {
+    if (query.exp !== undefined && query.sig !== undefined)
+      return { link: { exp: query.exp, sig: query.sig } };
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw new AppError('UNAUTHORIZED');
+    return { userId: (await this.tokens.verifyAccess(token)).userId };
+  }
+
+  // One file in the field `file`; text fields may come before it. busboy's own cap sits one byte above the
+  // service's limit, so that the service sees the overflow and answers 413 itself.
+  private async filePart(request: FastifyRequest) {
+    if (!request.isMultipart()) {
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Send the file as multipart/form-data in the field "file"',
+      );
+    }
+    let part: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      part = await request.file({
+        limits: {
+          fileSize: this.config.media.maxBytes + 1,
+          files: 1,
+          fields: 20,
+          parts: 40,
+          fieldSize: 65_536,
+        },
+      });
+    } catch {
+      throw new AppError('VALIDATION_FAILED', 'The body is not valid multipart/form-data');
+    }
+    if (part?.fieldname !== 'file') {
+      part?.file.resume();
+      throw new AppError('VALIDATION_FAILED', 'file: is required', [
+        { path: 'file', message: 'is required' },
+      ]);
+    }
+    return part.file;
+  }
+}
+
+// Where the client reached this service: links handed out point back there unless PUBLIC_URL says otherwise.
+function requestBase(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

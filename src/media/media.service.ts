@@ -1,0 +1,170 @@
+import type { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { fileTypeFromBuffer } from 'file-type';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import type { MediaType } from '../chat/message.types.js';
+import { AppError } from '../common/errors/app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { parseByteRange } from './byte-range.js';
+import { MediaRepository } from './media.repository.js';
+import type { MediaCaller, MediaRecord, MediaResponse, MediaView } from './media.types.js';
+import { MediaLinks, type SignedLink } from './media-links.js';
+import { MEDIA_STORAGE, type MediaStorage, storageKeyOf } from './media-storage.js';
+import { peek, UploadBody } from './upload-stream.js';
+
+// file-type's own sample size: every container it knows is recognised within it.
+const SAMPLE_BYTES = 4100;
+
+// An id never names other bytes, so a copy never goes stale; private, because access is per user.
+const CACHE_CONTROL = 'private, max-age=31536000, immutable';
+
+export interface ReadConditions {
+  range?: string;
+  ifNoneMatch?: string;
+  ifRange?: string;
+}
+
+/** Uploads of voice notes and videos: checked, stored, shared with chats, served to those allowed. */
+@Injectable()
+export class MediaService {
+  constructor(
+    private readonly repository: MediaRepository,
+    private readonly links: MediaLinks,
+    @Inject(MEDIA_STORAGE) private readonly storage: MediaStorage,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Streams a file to storage as it arrives. Its type comes from its first bytes, whatever its name or
+   * declared type say: audio is AUDIO, video is VIDEO, anything else is refused before a byte is stored.
+   * Past MEDIA_MAX_BYTES the upload fails at once and what was stored of it is removed.
+   */
+  async upload(ownerId: string, file: Readable, requestBase: string): Promise<MediaView> {
+    const body = UploadBody.of(file, this.config.media.maxBytes);
+    try {
+      const { head, whole } = await peek(body, SAMPLE_BYTES);
+      const contentType = (await fileTypeFromBuffer(head))?.mime;
+      const mediaType = contentType ? mediaTypeOf(contentType) : null;
+      if (!contentType || !mediaType) {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The file is not audio or video');
+      }
+      const id = uuidv7();
+      const storageKey = storageKeyOf(id);
+      await this.storage.put(storageKey, whole, contentType);
+      const size = body.bytes;
+      try {
+        await this.repository.insert({ id, ownerId, storageKey, contentType, mediaType, size });
+      } catch (error) {
+        await this.storage
+          .remove(storageKey)
+          .catch((err) => this.logger.warn({ err }, 'media object left over'));
+        throw error;
+      }
+      return { id, url: this.links.urlOf(id, requestBase), mediaType, contentType, size };
+    } catch (error) {
+      body.destroy();
+      // A storage driver may wrap the body's own failure (too large, cut short): answer with that.
+      throw body.failure ?? error;
+    }
+  }
+
+  /** The answer to a GET of a file: whole, one range of it, or 304 when the client's copy is current. */
+  async open(id: string, caller: MediaCaller, conditions: ReadConditions): Promise<MediaResponse> {
+    const media = await this.readable(id, caller);
+    const etag = `"${media.id}"`;
+    const lastModified = media.createdAt.toUTCString();
+    const headers: Record<string, string> = {
+      'content-type': media.contentType,
+      etag,
+      'last-modified': lastModified,
+      'cache-control': CACHE_CONTROL,
+      'accept-ranges': 'bytes',
+      'x-content-type-options': 'nosniff',
+      // Players of a web client on another origin load it without CORS; the id and token are the access control.
+      'cross-origin-resource-policy': 'cross-origin',
+    };
+    if (matchesAny(conditions.ifNoneMatch, etag)) return { status: 304, headers };
+    // If-Range names the copy the client holds part of; a range of any other copy would corrupt it.
+    const current = !conditions.ifRange || conditions.ifRange === etag || conditions.ifRange === lastModified;
+    const range = current ? parseByteRange(conditions.range, media.size) : undefined;
+    if (range === 'unsatisfiable') {
+      return { status: 416, headers: { 'content-range': `bytes */${media.size}` } };
+    }
+    if (!range) {
+      return {
+        status: 200,
+        headers: { ...headers, 'content-length': String(media.size) },
+        body: await this.storage.read(media.storageKey),
+      };
+    }
+    return {
+      status: 206,
+      headers: {
+        ...headers,
+        'content-range': `bytes ${range.start}-${range.end}/${media.size}`,
+        'content-length': String(range.end - range.start + 1),
+      },
+      body: await this.storage.read(media.storageKey, range),
+    };
+  }
+
+  /** A URL that a media element can load without a bearer token, for MEDIA_URL_TTL. */
+  async signedLink(id: string, userId: string, requestBase: string): Promise<SignedLink> {
+    await this.readable(id, { userId });
+    return this.links.signedUrlOf(id, requestBase);
+  }
+
+  /** The id of our upload that a message's mediaUrl points at, or null for any other URL. */
+  uploadIdOf(mediaUrl: string): string | null {
+    return this.links.uploadIdOf(mediaUrl);
+  }
+
+  /**
+   * For a message that carries one of our uploads: the sender may send it to this chat when it is theirs
+   * or was sent there before; then the chat's members may fetch it. The message carries the stored type
+   * (whatever the client claimed) and the plain URL (a signature in the one sent is not passed on).
+   */
+  async attachToChat(
+    mediaId: string,
+    mediaUrl: string,
+    senderId: string,
+    chatId: string,
+  ): Promise<{ mediaUrl: string; mediaType: MediaType }> {
+    const mediaType = await this.repository.shareWithChat(mediaId, senderId, chatId);
+    if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
+    return { mediaUrl: this.links.canonical(mediaUrl, mediaId), mediaType };
+  }
+
+  // Unknown, and known but not the caller's to see, are the same 404: an id reveals nothing.
+  private async readable(id: string, caller: MediaCaller): Promise<MediaRecord> {
+    let media: MediaRecord | undefined;
+    if ('link' in caller) {
+      if (!this.links.isValidSignature(id, caller.link.exp, caller.link.sig)) {
+        throw new AppError('UNAUTHORIZED', 'The media link is invalid or has expired');
+      }
+      media = await this.repository.find(id);
+    } else {
+      media = await this.repository.findReadable(id, caller.userId);
+    }
+    if (!media) throw new AppError('MEDIA_NOT_FOUND');
+    return media;
+  }
+}
+
+function mediaTypeOf(mime: string): MediaType | null {
+  if (mime.startsWith('audio/')) return 'AUDIO';
+  if (mime.startsWith('video/')) return 'VIDEO';
+  return null;
+}
+
+function matchesAny(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const value = tag.trim().replace(/^W\//, '');
+    return value === etag || value === '*';
+  });
+}

@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { AppError } from '../common/errors/app-error.js';
+
+// How long an early answer (413, 415…) waits for the client to stop sending before the connection is cut.
+const LINGER_MS = 5000;
+
+/**
+ * The bytes of an uploaded file as they arrive, counted: the stream fails with PAYLOAD_TOO_LARGE as soon as
+ * they pass `maxBytes`, and with VALIDATION_FAILED when the client's multipart body breaks off.
+ */
+export class UploadBody extends Transform {
+  bytes = 0;
+  /** Why the upload itself failed, when it did: the answer to give, whatever a consumer made of it. */
+  failure?: AppError;
+
+  private constructor(private readonly maxBytes: number) {
+    super();
+  }
+
+  static of(source: Readable, maxBytes: number): UploadBody {
+    const body = new UploadBody(maxBytes);
+    source.once('error', () => {
+      body.failure ??= new AppError(
+        'VALIDATION_FAILED',
+        'The upload was cut short or is not valid multipart',
+      );
+      body.destroy(body.failure);
+    });
+    source.pipe(body);
+    return body;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      this.failure ??= new AppError('PAYLOAD_TOO_LARGE', `The file is larger than ${this.maxBytes} bytes`);
+      done(this.failure);
+      return;
+    }
+    done(null, chunk);
+  }
+}
+
+/**
+ * Reads the first `size` bytes of a stream (fewer when it is shorter) and gives them back with a stream
+ * of the whole, head included: enough to tell the type before anything is stored.
+ */
+export async function peek(source: Readable, size: number): Promise<{ head: Buffer; whole: Readable }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    while (length < size) {
+      const next = await iterator.next();
+      if (next.done) break;
+      chunks.push(next.value);
+      length += next.value.length;
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest() {
+    try {
+      yield head;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      // Also reached when the consumer gives up early: the source must not stay open behind it.
+      await iterator.return?.();
+    }
+  }
+  return { head, whole: Readable.from(rest(), { objectMode: false }) };
+}
+
+/**
+ * Lets a client that is still sending read an early answer: the rest of the body is read and dropped for a
+ * while, then the connection is cut, as nginx's lingering close does. Cutting it at once would make the
+ * kernel reset the connection, and the client could lose the answer with it.
+ */
+export function discardRest(raw: IncomingMessage): void {
+  if (raw.complete || raw.destroyed) return;
+  raw.unpipe();
+  raw.resume();
+  const timer = setTimeout(() => raw.destroy(), LINGER_MS).unref();
+  raw.once('close', () => clearTimeout(timer));
+}

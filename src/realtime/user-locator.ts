@@ -1,0 +1,167 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logging/logger.module.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { REDIS_BUS } from '../redis/redis.module.js';
+import type { RedisBus } from '../redis/redis-bus.js';
+
+const HEARTBEAT_MS = 5000;
+const ALIVE_TTL_MS = 15_000;
+const REAP_EVERY_MS = 10_000;
+
+interface LocatorMessage {
+  u: string;
+  i: string;
+  on: boolean;
+}
+
+/**
+ * Where each user's sockets are, across instances (Redis mode only). Redis holds, per user, the set of
+ * instances with their sockets; every instance mirrors the other instances' part in memory through a
+ * pub/sub channel, so routing a message costs no Redis round trip. Instances send heartbeats; the
+ * entries of one that stops without cleaning up (kill -9) are reaped by the others.
+ */
+@Injectable()
+export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly remote = new Map<string, Set<string>>();
+  private timers: NodeJS.Timeout[] = [];
+  private goneListener: (userIds: string[]) => void = () => {};
+
+  constructor(
+    @Inject(REDIS_BUS) private readonly bus: RedisBus | null,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.bus !== null;
+  }
+
+  private get me(): string {
+    return this.config.instanceId;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.bus) return;
+    await this.bus.subscribe('locator', (m) => this.apply(m as LocatorMessage));
+    await this.forgetOwnEntries();
+    await this.beat();
+    await this.load();
+    this.timers = [
+      setInterval(() => void this.beat(), HEARTBEAT_MS).unref(),
+      setInterval(() => void this.reap(), REAP_EVERY_MS).unref(),
+    ];
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+  }
+
+  /** Called with users left on no instance at all after a dead instance's entries were reaped. */
+  onUsersGone(listener: (userIds: string[]) => void): void {
+    this.goneListener = listener;
+  }
+
+  register(userId: string): void {
+    this.change(userId, true);
+  }
+
+  unregister(userId: string): void {
+    this.change(userId, false);
+  }
+
+  /** The other instances holding sockets of these users, with the users each one holds. */
+  remoteInstances(userIds: readonly string[]): Map<string, string[]> {
+    const byInstance = new Map<string, string[]>();
+    for (const userId of userIds) {
+      for (const instance of this.remote.get(userId) ?? []) {
+        const list = byInstance.get(instance);
+        if (list) list.push(userId);
+        else byInstance.set(instance, [userId]);
+      }
+    }
+    return byInstance;
+  }
+
+  async onlineAnywhere(userId: string): Promise<boolean> {
+    if (!this.bus) return false;
+    return (await this.bus.client.scard(this.bus.key('user', userId, 'instances'))) > 0;
+  }
+
+  private change(userId: string, on: boolean): void {
+    if (!this.bus) return;
+    const { client } = this.bus;
+    const userKey = this.bus.key('user', userId, 'instances');
+    const instanceKey = this.bus.key('instance', this.me, 'users');
+    const multi = client.multi();
+    if (on) multi.sadd(userKey, this.me).sadd(instanceKey, userId);
+    else multi.srem(userKey, this.me).srem(instanceKey, userId);
+    multi.exec().catch((err: unknown) => this.logger.warn({ err, userId }, 'locator update failed'));
+    this.bus.publish('locator', { u: userId, i: this.me, on } satisfies LocatorMessage);
+  }
+
+  private apply(message: LocatorMessage): void {
+    if (message.i === this.me) return;
+    const instances = this.remote.get(message.u) ?? new Set<string>();
+    if (message.on) instances.add(message.i);
+    else instances.delete(message.i);
+    if (instances.size > 0) this.remote.set(message.u, instances);
+    else this.remote.delete(message.u);
+  }
+
+  // A restart under the same instance id: the previous run's sockets are gone.
+  private async forgetOwnEntries(): Promise<void> {
+    const bus = this.bus!;
+    const instanceKey = bus.key('instance', this.me, 'users');
+    const users = await bus.client.smembers(instanceKey);
+    for (const userId of users) await bus.client.srem(bus.key('user', userId, 'instances'), this.me);
+    await bus.client.del(instanceKey);
+  }
+
+  private async beat(): Promise<void> {
+    const bus = this.bus!;
+    await bus.client
+      .multi()
+      .sadd(bus.key('instances'), this.me)
+      .set(bus.key('instance', this.me, 'alive'), '1', 'PX', ALIVE_TTL_MS)
+      .exec()
+      .catch((err: unknown) => this.logger.warn({ err }, 'heartbeat failed'));
+  }
+
+  private async load(): Promise<void> {
+    const bus = this.bus!;
+    for (const instance of await bus.client.smembers(bus.key('instances'))) {
+      if (instance === this.me) continue;
+      for (const userId of await bus.client.smembers(bus.key('instance', instance, 'users'))) {
+        this.apply({ u: userId, i: instance, on: true });
+      }
+    }
+  }
+
+  private async reap(): Promise<void> {
+    const bus = this.bus!;
+    try {
+      for (const instance of await bus.client.smembers(bus.key('instances'))) {
+        if (instance === this.me || (await bus.client.exists(bus.key('instance', instance, 'alive'))))
+          continue;
+        // One reaper per dead instance.
+        const claimed = await bus.client.set(bus.key('reap', instance), this.me, 'PX', 30_000, 'NX');
+        if (!claimed) continue;
+        const instanceKey = bus.key('instance', instance, 'users');
+        const gone: string[] = [];
+        for (const userId of await bus.client.smembers(instanceKey)) {
+          const userKey = bus.key('user', userId, 'instances');
+          await bus.client.srem(userKey, instance);
+          bus.publish('locator', { u: userId, i: instance, on: false } satisfies LocatorMessage);
+          if ((await bus.client.scard(userKey)) === 0) gone.push(userId);
+        }
+        await bus.client.multi().del(instanceKey).srem(bus.key('instances'), instance).exec();
+        this.logger.warn({ instance, users: gone.length }, 'reaped a dead instance');
+        if (gone.length > 0) this.goneListener(gone);
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'reaping failed');
+    }
+  }
+}
