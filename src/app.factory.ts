@@ -11,6 +11,7 @@ import { openDatabase, runMigrations } from './database/database.js';
 import { ChatSocketAdapter } from './realtime/socket-io.adapter.js';
 import { openRedis, redactUrl } from './redis/redis.js';
 import { RedisBus } from './redis/redis-bus.js';
+import { registerWebClient } from './web/web-static.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -61,6 +62,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       },
     },
   });
+  await registerWebClient(app, logger);
   app.useGlobalFilters(new HttpExceptionFilter(logger));
   app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis));
   logRequests(app, logger);

@@ -70,8 +70,9 @@ export class RealtimeEmitter {
   }
 
   private emitLocal(userIds: readonly string[], event: Events, payload: unknown): void {
+    if (!this.namespace) return;
     // biome-ignore lint/suspicious/noExplicitAny: a payload of the named event
-    (this.namespace?.local.to(userIds.map(userRoom)).emit as any)(event, payload);
+    (this.namespace.local.to(userIds.map(userRoom)).emit as any)(event, payload);
   }
 
   // Every message of a write batch is acknowledged in the same turn of the event loop: publish them together.

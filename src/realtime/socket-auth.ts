@@ -31,7 +31,10 @@ export class SocketAuth {
   }
 
   readonly middleware = (socket: ChatSocket, next: (error?: Error) => void): void => {
-    if (!this.accepting) return next(new Error('server shutting down'));
+    if (!this.accepting) {
+      next(new Error('server shutting down'));
+      return;
+    }
     this.authenticate(socket).then(
       () => next(),
       (error: unknown) =>

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { buildWebIfStale, HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './browser.js';
+
+// Generous: the first page load compiles nothing, but CI machines are slow and PGlite is single-threaded.
+const UI_TIMEOUT = 20_000;
+const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
+const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
+
+let app: TestApp;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!HAS_CHROMIUM) return;
+  buildWebIfStale();
+  app = await startTestApp();
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  await browser?.close();
+  await app?.close();
+}, 120_000);
+
+async function signUp(name: string): Promise<{ page: Page; email: string }> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+  await context.grantPermissions(['microphone'], { origin: app.baseUrl });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
+  await page.goto(app.baseUrl);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Name (for a new account)').fill(name);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect.poll(() => page.locator('#connection').textContent(), { timeout: UI_TIMEOUT }).toBe('online');
+  return { page, email };
+}
+
+function shot(page: Page, name: string) {
+  return page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+}
+
+describe.skipIf(!HAS_CHROMIUM)('web client in a browser', () => {
+  it('two people chat live: text, a video, audio and a voice note, with typing, delivery and read ticks', async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const aliceName = `Alice ${suffix}`;
+    const bobName = `Bob ${suffix}`;
+    const { page: alice } = await signUp(aliceName);
+    const { page: bob } = await signUp(bobName);
+    await shot(bob, 'chat-01-signed-in.png');
+
+    // Alice finds Bob and opens the chat.
+    await alice.getByLabel('Find people').fill(bobName);
+    await alice.getByRole('button', { name: `Start chat with ${bobName}` }).click();
+    await expect.poll(() => alice.locator('#peer-name').textContent()).toBe(bobName);
+
+    // Typing shows on Bob's side (in his chat list, since the chat is new to him, then in the conversation).
+    await alice.getByRole('textbox', { name: 'Message' }).pressSequentially('Hi Bob');
+    await bob.getByRole('button', { name: new RegExp(`^Chat with ${aliceName}`) }).waitFor();
+    await bob.getByText('typing…').waitFor();
+    await alice
+      .getByRole('textbox', { name: 'Message' })
+      .fill('Hi Bob! Here is a video and a song 🎶 <b>not bold</b>');
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+
+    await alice.getByLabel('Media URL').fill(YOUTUBE);
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+
+    await alice.getByLabel('Media URL').fill(AUDIO_URL);
+    await alice.getByLabel('Media type').selectOption('AUDIO');
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+
+    // A recorded voice note: the fake microphone, MediaRecorder, POST /api/media, then a message.
+    await alice.getByRole('button', { name: 'Record voice note' }).click();
+    await alice.getByRole('button', { name: 'Stop and send' }).waitFor();
+    await alice.waitForTimeout(1200); // a second of sound, not an assertion
+    await alice.getByRole('button', { name: 'Stop and send' }).click();
+    await alice.locator('#messages li.message.mine').nth(3).waitFor();
+
+    // Bob's list shows the unread badge, before he opens the chat.
+    const bobChat = bob.getByRole('button', { name: `Chat with ${aliceName}, 4 unread` });
+    await bobChat.waitFor();
+    expect(await bobChat.locator('.badge').textContent()).toBe('4');
+    await bobChat.getByRole('img', { name: 'online' }).waitFor();
+    // Delivered ticks on Alice's side: Bob's device got them.
+    await alice.locator('#messages li.message.mine[data-status="delivered"]').nth(3).waitFor();
+    await shot(bob, 'chat-02-unread-badge.png');
+    await shot(alice, 'chat-03-sender-delivered.png');
+
+    // Bob opens the chat: everything is there, with the right players, and rendered as text.
+    await bobChat.click();
+    const messages = bob.locator('#messages li.message.theirs');
+    await messages.nth(3).waitFor();
+    expect(await messages.nth(0).locator('.content').textContent()).toBe(
+      'Hi Bob! Here is a video and a song 🎶 <b>not bold</b>',
+    );
+    expect(await messages.nth(0).locator('b').count()).toBe(0);
+    expect(await messages.nth(1).getAttribute('data-media-type')).toBe('VIDEO');
+    expect(await messages.nth(1).locator('iframe').getAttribute('src')).toBe(
+      'https://www.youtube-nocookie.com/embed/XOgZo66gKQA',
+    );
+    expect(await messages.nth(2).getAttribute('data-media-type')).toBe('AUDIO');
+    expect(await messages.nth(2).locator('audio').getAttribute('src')).toBe(AUDIO_URL);
+    // The voice note is one of this service's uploads: the player gets a signed link to it. A WebM
+    // recording with no picture plays in an <audio> whatever type the upload was given.
+    const voice = messages.nth(3).locator('audio');
+    await expect.poll(() => voice.getAttribute('src')).toMatch(/\/api\/media\/[0-9a-f-]{36}\?exp=\d+&sig=/);
+    const voiceSrc = await voice.getAttribute('src');
+    const voiceFile = await fetch(voiceSrc!);
+    expect(voiceFile.status).toBe(200);
+    expect(voiceFile.headers.get('content-type')).toMatch(/^(audio|video)\//);
+    await expect
+      .poll(() =>
+        bob
+          .getByRole('button', { name: `Chat with ${aliceName}` })
+          .locator('.badge')
+          .count(),
+      )
+      .toBe(0);
+    await shot(bob, 'chat-04-receiver-conversation.png');
+
+    // Alice sees the read ticks; Bob answers live.
+    await alice.locator('#messages li.message.mine[data-status="read"]').nth(3).waitFor();
+    await bob.getByRole('textbox', { name: 'Message' }).fill('Got them all, thanks!');
+    await bob.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await alice.locator('#messages li.message.theirs').getByText('Got them all, thanks!').waitFor();
+    await bob.locator('#messages li.message.mine[data-status="read"]').waitFor();
+    await shot(alice, 'chat-05-sender-read-ticks.png');
+  });
+
+  it('loads older history as the conversation scrolls up, and catches up after a reload', async () => {
+    const { page: carol } = await signUp(`Carol ${randomBytes(3).toString('hex')}`);
+    const daveName = `Dave ${randomBytes(3).toString('hex')}`;
+    const { page: dave } = await signUp(daveName);
+    await carol.getByLabel('Find people').fill(daveName);
+    await carol.getByRole('button', { name: `Start chat with ${daveName}` }).click();
+    await expect.poll(() => carol.locator('#peer-name').textContent()).toBe(daveName);
+    // 70 messages through the page's own socket: more than two pages of history.
+    // (A string: this file is typed for Node, the function runs in the page.)
+    await carol.evaluate(`(async () => {
+      const input = document.querySelector('#message-input');
+      const form = document.querySelector('#composer');
+      for (let i = 1; i <= 70; i++) {
+        input.value = 'message ' + i;
+        form.requestSubmit();
+        await new Promise((resolve) => {
+          const check = () => (input.value === '' ? resolve() : setTimeout(check, 5));
+          check();
+        });
+      }
+    })()`);
+    await carol.locator('#messages li.message').getByText('message 70', { exact: true }).waitFor();
+
+    await dave.reload();
+    await dave.getByRole('button', { name: /^Chat with Carol/ }).click();
+    const list = dave.locator('#messages');
+    await list.getByText('message 70', { exact: true }).waitFor();
+    expect(await list.locator('li.message').count()).toBeLessThan(70);
+    // Scroll to the top until the first message is there.
+    await expect
+      .poll(
+        async () => {
+          await list.evaluate((el) => {
+            el.scrollTop = 0;
+            el.dispatchEvent(new Event('scroll'));
+          });
+          return list.locator('li.message').count();
+        },
+        { timeout: UI_TIMEOUT },
+      )
+      .toBe(70);
+    expect(await list.locator('li.message .content').first().textContent()).toBe('message 1');
+    await shot(dave, 'chat-06-history-scrolled-up.png');
+  });
+});

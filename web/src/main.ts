@@ -1,0 +1,749 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  api,
+  type Chat,
+  currentSession,
+  type MediaType,
+  type Message,
+  onSessionChange,
+  type Page,
+  type PublicUser,
+  refreshSession,
+  signIn,
+  signOut,
+  signUp,
+  type Upload,
+} from './api';
+import { byId, h } from './dom';
+import { playableUrl } from './media';
+import { newId, safeUrl, youTubeId } from './urls';
+import './style.css';
+
+type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
+
+interface ChatState extends Chat {
+  online: boolean | null;
+  typing: boolean;
+  typingTimer?: number;
+}
+
+const PAGE_SIZE = 30;
+const chats = new Map<string, ChatState>();
+let socket: Socket | null = null;
+let openChatId: string | null = null;
+/** Messages of the open chat by id, with the seq range loaded. */
+let shown = new Map<string, Message>();
+let olderCursor: string | null = null;
+let loadingOlder = false;
+let typingSentAt = 0;
+let typingStopTimer: number | undefined;
+const deliveredSent = new Map<string, number>();
+
+const $ = {
+  authView: byId('auth-view'),
+  authForm: byId<HTMLFormElement>('auth-form'),
+  authEmail: byId<HTMLInputElement>('auth-email'),
+  authPassword: byId<HTMLInputElement>('auth-password'),
+  authName: byId<HTMLInputElement>('auth-name'),
+  authError: byId('auth-error'),
+  chatView: byId('chat-view'),
+  meName: byId('me-name'),
+  connection: byId('connection'),
+  signOut: byId<HTMLButtonElement>('sign-out'),
+  searchForm: byId<HTMLFormElement>('search-form'),
+  searchInput: byId<HTMLInputElement>('search-input'),
+  searchResults: byId<HTMLUListElement>('search-results'),
+  chatList: byId<HTMLUListElement>('chat-list'),
+  empty: byId('empty-conversation'),
+  conversation: byId('conversation'),
+  peerName: byId('peer-name'),
+  peerPresence: byId('peer-presence'),
+  typing: byId('typing'),
+  messages: byId<HTMLOListElement>('messages'),
+  composer: byId<HTMLFormElement>('composer'),
+  messageInput: byId<HTMLTextAreaElement>('message-input'),
+  mediaUrl: byId<HTMLInputElement>('media-url'),
+  mediaType: byId<HTMLSelectElement>('media-type'),
+  mediaFile: byId<HTMLInputElement>('media-file'),
+  record: byId<HTMLButtonElement>('record'),
+  send: byId<HTMLButtonElement>('send'),
+  status: byId('composer-status'),
+};
+
+const me = () => currentSession()?.user;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------------------------------------------------------------- sign in / out
+
+$.authForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const action = (event.submitter as HTMLButtonElement | null)?.value ?? 'sign-in';
+  $.authError.textContent = '';
+  const email = $.authEmail.value.trim();
+  const password = $.authPassword.value;
+  try {
+    if (action === 'sign-up') {
+      const name = $.authName.value.trim() || email.split('@')[0] || email;
+      await signUp(email, password, name);
+    } else {
+      await signIn(email, password);
+    }
+    $.authPassword.value = '';
+  } catch (error) {
+    $.authError.textContent = errorText(error);
+  }
+});
+
+$.signOut.addEventListener('click', () => void signOut());
+
+onSessionChange((session) => {
+  if (!session) showSignedOut();
+  else if ($.chatView.hidden) void showSignedIn();
+});
+
+function showSignedOut(): void {
+  socket?.disconnect();
+  socket = null;
+  chats.clear();
+  deliveredSent.clear();
+  openChatId = null;
+  $.chatList.replaceChildren();
+  $.searchResults.replaceChildren();
+  $.messages.replaceChildren();
+  $.conversation.hidden = true;
+  $.empty.hidden = false;
+  $.chatView.hidden = true;
+  $.authView.hidden = false;
+  $.authEmail.focus();
+}
+
+async function showSignedIn(): Promise<void> {
+  $.authView.hidden = true;
+  $.chatView.hidden = false;
+  $.meName.textContent = me()?.name ?? '';
+  connect();
+}
+
+// ---------------------------------------------------------------- socket and sync
+
+function syncKey(): string {
+  return `live-chat.sync.${me()?.id ?? ''}`;
+}
+
+function connect(): void {
+  socket?.disconnect();
+  // `auth` as a function: every (re)connect presents the current access token.
+  const s: Socket = io('/chat', {
+    auth: (cb) => cb({ token: currentSession()?.accessToken ?? '' }),
+  });
+  socket = s;
+  s.on('connect', () => {
+    setConnection('online');
+    void syncAfterConnect();
+  });
+  s.on('disconnect', () => setConnection('offline, reconnecting…'));
+  s.on('connect_error', async (error) => {
+    setConnection('offline, reconnecting…');
+    // An expired access token: refresh it and try again (socket.io does not retry a refused handshake).
+    if (error.message !== 'unauthorized' || socket !== s) return;
+    if (await refreshSession()) s.connect();
+    else if (currentSession()) window.setTimeout(() => socket === s && s.connect(), 5000);
+  });
+  s.on('chat:message_receive', (message: Message) => receive(message, true));
+  s.on('chat:message_read', (receipt: { chatId: string; userId: string; seq: number }) => {
+    const chat = chats.get(receipt.chatId);
+    if (!chat) return;
+    if (receipt.userId === me()?.id) chat.readSeq = Math.max(chat.readSeq, receipt.seq);
+    else {
+      chat.peerReadSeq = Math.max(chat.peerReadSeq, receipt.seq);
+      chat.peerDeliveredSeq = Math.max(chat.peerDeliveredSeq, receipt.seq);
+    }
+    renderChatList();
+    if (receipt.chatId === openChatId) renderTicks();
+  });
+  s.on('chat:message_delivered', (receipt: { chatId: string; userId: string; seq: number }) => {
+    const chat = chats.get(receipt.chatId);
+    if (!chat || receipt.userId === me()?.id) return;
+    chat.peerDeliveredSeq = Math.max(chat.peerDeliveredSeq, receipt.seq);
+    if (receipt.chatId === openChatId) renderTicks();
+  });
+  s.on('chat:typing', async (event: { chatId: string; userId: string; isTyping: boolean }) => {
+    if (event.userId === me()?.id) return;
+    // Someone who just opened a chat with us types before its first message: that chat is new here.
+    if (!chats.has(event.chatId) && event.isTyping) await loadChats();
+    const chat = chats.get(event.chatId);
+    if (chat) setTyping(chat, event.isTyping);
+  });
+  s.on('presence:update', (event: { userId: string; online: boolean }) => {
+    for (const chat of chats.values()) if (chat.peer.id === event.userId) chat.online = event.online;
+    renderChatList();
+    renderConversationHeader();
+  });
+}
+
+function setConnection(text: string): void {
+  $.connection.textContent = text;
+  $.connection.dataset.state = text === 'online' ? 'online' : 'offline';
+}
+
+/** After every (re)connect: everything committed since the last sync, so nothing is lost while away. */
+async function syncAfterConnect(): Promise<void> {
+  try {
+    await loadChats();
+    let since = localStorage.getItem(syncKey());
+    for (;;) {
+      const query = new URLSearchParams({ limit: '500' });
+      if (since) query.set('since', since);
+      const page = await api<{ messages: Message[]; token: string; hasMore: boolean }>(`/api/sync?${query}`);
+      for (const message of page.messages) receive(message, false);
+      since = page.token;
+      localStorage.setItem(syncKey(), since);
+      if (!page.hasMore) break;
+    }
+    await loadChats();
+  } catch (error) {
+    $.status.textContent = `Sync failed: ${errorText(error)}`;
+  }
+}
+
+// ---------------------------------------------------------------- chat list
+
+async function loadChats(): Promise<void> {
+  const page = await api<Page<Chat>>('/api/chats?limit=100');
+  const seen = new Set<string>();
+  for (const chat of page.items) {
+    seen.add(chat.id);
+    upsertChat(chat);
+  }
+  renderChatList();
+  await Promise.all([...chats.values()].filter((c) => c.online === null).map((c) => loadPresence(c)));
+}
+
+function upsertChat(chat: Chat): ChatState {
+  const existing = chats.get(chat.id);
+  const next: ChatState = existing
+    ? {
+        ...existing,
+        ...chat,
+        readSeq: Math.max(existing.readSeq, chat.readSeq),
+        peerReadSeq: Math.max(existing.peerReadSeq, chat.peerReadSeq),
+        peerDeliveredSeq: Math.max(existing.peerDeliveredSeq, chat.peerDeliveredSeq),
+        lastMessage:
+          (existing.lastMessage?.seq ?? 0) > (chat.lastMessage?.seq ?? 0)
+            ? existing.lastMessage
+            : chat.lastMessage,
+      }
+    : { ...chat, online: null, typing: false };
+  chats.set(chat.id, next);
+  return next;
+}
+
+async function loadPresence(chat: ChatState): Promise<void> {
+  try {
+    const presence = await api<{ online: boolean }>(`/api/users/${chat.peer.id}/presence`);
+    chat.online = presence.online;
+    renderChatList();
+    renderConversationHeader();
+  } catch {
+    // presence is a nicety
+  }
+}
+
+function unreadOf(chat: ChatState): number {
+  return Math.max(0, (chat.lastMessage?.seq ?? 0) - chat.readSeq);
+}
+
+function preview(message: Message | null): string {
+  if (!message) return 'No messages yet';
+  const prefix = message.sender.id === me()?.id ? 'You: ' : '';
+  const media = message.mediaType === 'VIDEO' ? 'Video' : message.mediaType === 'AUDIO' ? 'Audio' : 'Link';
+  return prefix + (message.content || (message.mediaUrl ? media : ''));
+}
+
+function presenceDot(online: boolean | null): HTMLElement {
+  const label = online ? 'online' : online === false ? 'offline' : 'presence unknown';
+  return h('span', { class: `dot ${online ? 'on' : 'off'}`, role: 'img', 'aria-label': label, title: label });
+}
+
+function renderChatList(): void {
+  const sorted = [...chats.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  $.chatList.replaceChildren(
+    ...sorted.map((chat) => {
+      const unread = unreadOf(chat);
+      const button = h(
+        'button',
+        {
+          type: 'button',
+          class: 'chat-item',
+          'aria-current': chat.id === openChatId ? 'true' : null,
+          'aria-label': `Chat with ${chat.peer.name}${unread ? `, ${unread} unread` : ''}`,
+          'data-chat-id': chat.id,
+        },
+        presenceDot(chat.online),
+        h(
+          'span',
+          { class: 'chat-text' },
+          h(
+            'span',
+            { class: 'chat-name' },
+            chat.peer.id === me()?.id ? `${chat.peer.name} (you)` : chat.peer.name,
+          ),
+          h('span', { class: 'chat-preview' }, chat.typing ? 'typing…' : preview(chat.lastMessage)),
+        ),
+        unread > 0 ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, String(unread)) : null,
+      );
+      button.addEventListener('click', () => void openChat(chat.id));
+      return h('li', {}, button);
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- find people
+
+let searchTimer: number | undefined;
+$.searchInput.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(() => void search(), 250);
+});
+$.searchForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void search();
+});
+
+async function search(): Promise<void> {
+  const q = $.searchInput.value.trim();
+  if (!q) {
+    $.searchResults.replaceChildren();
+    return;
+  }
+  try {
+    const { items } = await api<{ items: PublicUser[] }>(
+      `/api/users?${new URLSearchParams({ q, limit: '10' })}`,
+    );
+    if (q !== $.searchInput.value.trim()) return;
+    $.searchResults.replaceChildren(
+      ...(items.length === 0
+        ? [h('li', { class: 'muted' }, 'Nobody found')]
+        : items.map((user) => {
+            const button = h(
+              'button',
+              { type: 'button', class: 'person', 'aria-label': `Start chat with ${user.name}` },
+              user.name,
+            );
+            button.addEventListener('click', () => void startChat(user));
+            return h('li', {}, button);
+          })),
+    );
+  } catch (error) {
+    $.searchResults.replaceChildren(h('li', { class: 'error' }, errorText(error)));
+  }
+}
+
+async function startChat(user: PublicUser): Promise<void> {
+  const chat = await api<Chat>('/api/chats/direct', { method: 'POST', body: { userId: user.id } });
+  const state = upsertChat(chat);
+  $.searchInput.value = '';
+  $.searchResults.replaceChildren();
+  renderChatList();
+  void loadPresence(state);
+  await openChat(chat.id);
+}
+
+// ---------------------------------------------------------------- conversation
+
+async function openChat(chatId: string): Promise<void> {
+  const chat = chats.get(chatId);
+  if (!chat) return;
+  openChatId = chatId;
+  shown = new Map();
+  olderCursor = null;
+  $.messages.replaceChildren();
+  $.status.textContent = '';
+  $.empty.hidden = true;
+  $.conversation.hidden = false;
+  renderConversationHeader();
+  renderChatList();
+  const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?limit=${PAGE_SIZE}`);
+  if (openChatId !== chatId) return;
+  olderCursor = page.nextCursor;
+  for (const message of page.items) insertMessage(message);
+  $.messages.scrollTop = $.messages.scrollHeight;
+  await fillViewport(chatId);
+  markRead();
+  $.messageInput.focus();
+}
+
+/** Older pages until the list can scroll (or the chat's start is reached). */
+async function fillViewport(chatId: string): Promise<void> {
+  while (openChatId === chatId && olderCursor && $.messages.scrollHeight <= $.messages.clientHeight) {
+    await loadOlder();
+  }
+}
+
+async function loadOlder(): Promise<void> {
+  const chatId = openChatId;
+  if (!chatId || !olderCursor || loadingOlder) return;
+  loadingOlder = true;
+  try {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE), before: olderCursor });
+    const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?${query}`);
+    if (openChatId !== chatId) return;
+    const before = $.messages.scrollHeight;
+    for (const message of page.items) insertMessage(message);
+    // Keep what the user was looking at in place.
+    $.messages.scrollTop += $.messages.scrollHeight - before;
+    olderCursor = page.nextCursor;
+  } finally {
+    loadingOlder = false;
+  }
+}
+
+$.messages.addEventListener('scroll', () => {
+  if ($.messages.scrollTop < 80) void loadOlder();
+});
+
+function renderConversationHeader(): void {
+  const chat = openChatId ? chats.get(openChatId) : undefined;
+  if (!chat) return;
+  $.peerName.textContent = chat.peer.name;
+  $.peerPresence.replaceChildren(
+    presenceDot(chat.online),
+    chat.online ? ' online' : chat.online === false ? ' offline' : '',
+  );
+  $.typing.textContent = chat.typing ? `${chat.peer.name} is typing…` : '';
+}
+
+function setTyping(chat: ChatState, typing: boolean): void {
+  chat.typing = typing;
+  clearTimeout(chat.typingTimer);
+  // The server says `false` by itself after 5 s; this is the safety net if that event is lost.
+  if (typing) chat.typingTimer = window.setTimeout(() => setTyping(chat, false), 7000);
+  renderChatList();
+  if (chat.id === openChatId) renderConversationHeader();
+}
+
+/** Places a message by seq in the open conversation (idempotent). */
+function insertMessage(message: Message): void {
+  if (shown.has(message.id)) return;
+  shown.set(message.id, message);
+  const element = renderMessage(message);
+  const after = [...$.messages.children].find((li) => Number((li as HTMLElement).dataset.seq) > message.seq);
+  $.messages.insertBefore(element, after ?? null);
+}
+
+function tickOf(message: Message, chat: ChatState): { status: string; text: string } {
+  if (message.seq <= chat.peerReadSeq) return { status: 'read', text: '✓✓' };
+  if (message.seq <= chat.peerDeliveredSeq) return { status: 'delivered', text: '✓✓' };
+  return { status: 'sent', text: '✓' };
+}
+
+function renderMessage(message: Message): HTMLLIElement {
+  const mine = message.sender.id === me()?.id;
+  const time = new Date(message.createdAt);
+  const meta = h(
+    'span',
+    { class: 'meta' },
+    h(
+      'time',
+      { datetime: message.createdAt },
+      time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+    ),
+  );
+  const li = h(
+    'li',
+    {
+      class: `message ${mine ? 'mine' : 'theirs'}`,
+      'data-seq': message.seq,
+      'data-id': message.id,
+      'data-media-type': message.mediaType ?? null,
+    },
+    mine ? null : h('span', { class: 'sender' }, message.sender.name),
+    message.content ? h('p', { class: 'content' }, message.content) : null,
+    message.mediaUrl ? renderMedia(message) : null,
+    meta,
+  );
+  if (mine) {
+    const chat = chats.get(message.chatId);
+    const tick = chat ? tickOf(message, chat) : { status: 'sent', text: '✓' };
+    li.dataset.status = tick.status;
+    meta.append(h('span', { class: 'tick', 'aria-label': tick.status, title: tick.status }, tick.text));
+  }
+  return li;
+}
+
+function renderTicks(): void {
+  const chat = openChatId ? chats.get(openChatId) : undefined;
+  if (!chat) return;
+  for (const li of $.messages.querySelectorAll<HTMLElement>('li.message.mine')) {
+    const message = shown.get(li.dataset.id ?? '');
+    const tickElement = li.querySelector<HTMLElement>('.tick');
+    if (!message || !tickElement) continue;
+    const tick = tickOf(message, chat);
+    li.dataset.status = tick.status;
+    tickElement.textContent = tick.text;
+    tickElement.setAttribute('aria-label', tick.status);
+    tickElement.title = tick.status;
+  }
+}
+
+function renderMedia(message: Message): HTMLElement {
+  const url = safeUrl(message.mediaUrl);
+  const box = h('div', { class: 'media' });
+  if (!url) {
+    box.append(h('span', { class: 'muted' }, '(unsupported link)'));
+    return box;
+  }
+  const link = h(
+    'a',
+    { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'media-link' },
+    url.href,
+  );
+  const videoId = message.mediaType === 'VIDEO' ? youTubeId(url) : null;
+  if (videoId) {
+    box.append(
+      h('iframe', {
+        src: `https://www.youtube-nocookie.com/embed/${videoId}`,
+        title: 'YouTube video',
+        allow: 'encrypted-media; picture-in-picture; fullscreen',
+        allowfullscreen: true,
+        referrerpolicy: 'strict-origin-when-cross-origin',
+        loading: 'lazy',
+      }),
+    );
+  } else if (message.mediaType === 'VIDEO' || message.mediaType === 'AUDIO') {
+    const player = h(message.mediaType === 'VIDEO' ? 'video' : 'audio', {
+      controls: true,
+      preload: 'metadata',
+      'aria-label': message.mediaType === 'VIDEO' ? 'Video' : 'Audio',
+    });
+    box.append(player);
+    if (player instanceof HTMLVideoElement) {
+      // A recorded voice note often comes as WebM, a video container with no picture: play it as audio.
+      player.addEventListener('loadedmetadata', () => {
+        if (player.videoWidth > 0 || player.videoHeight > 0) return;
+        const audio = h('audio', {
+          controls: true,
+          preload: 'metadata',
+          'aria-label': 'Audio',
+          src: player.src,
+        });
+        player.replaceWith(audio);
+      });
+    }
+    playableUrl(url)
+      .then((src) => {
+        if (src) player.src = src;
+      })
+      .catch(() => box.append(h('span', { class: 'error' }, ' (cannot load media)')));
+  }
+  box.append(link);
+  return box;
+}
+
+// ---------------------------------------------------------------- receiving, receipts
+
+function receive(message: Message, live: boolean): void {
+  const mine = message.sender.id === me()?.id;
+  let chat = chats.get(message.chatId);
+  if (!chat) {
+    // A chat this list has not seen yet: load the list once, then take the message again.
+    if (!pending.has(message.chatId)) pending.set(message.chatId, []);
+    pending.get(message.chatId)!.push(message);
+    clearTimeout(pendingTimer);
+    pendingTimer = window.setTimeout(() => void replayPending(live), 100);
+    return;
+  }
+  if ((chat.lastMessage?.seq ?? 0) < message.seq) {
+    chat.lastMessage = message;
+    chat.updatedAt = message.createdAt;
+  }
+  if (mine) chat.readSeq = Math.max(chat.readSeq, message.seq);
+  else if (chat.typing && live) setTyping(chat, false);
+  chat = chats.get(message.chatId)!;
+  if (message.chatId === openChatId) {
+    const atBottom = $.messages.scrollHeight - $.messages.scrollTop - $.messages.clientHeight < 120;
+    insertMessage(message);
+    if (atBottom || mine) $.messages.scrollTop = $.messages.scrollHeight;
+  }
+  if (!mine) markDelivered(message);
+  renderChatList();
+  if (message.chatId === openChatId) markRead();
+}
+
+const pending = new Map<string, Message[]>();
+let pendingTimer: number | undefined;
+
+async function replayPending(live: boolean): Promise<void> {
+  await loadChats();
+  const waiting = [...pending.entries()];
+  pending.clear();
+  for (const [chatId, messages] of waiting) {
+    if (chats.has(chatId)) for (const message of messages) receive(message, live);
+  }
+}
+
+/** This device got it: tell the sender (once per chat per seq; the mark only moves forward). */
+function markDelivered(message: Message): void {
+  if ((deliveredSent.get(message.chatId) ?? 0) >= message.seq) return;
+  const chat = chats.get(message.chatId);
+  if (chat && chat.readSeq >= message.seq) return;
+  deliveredSent.set(message.chatId, message.seq);
+  socket?.emit('chat:message_delivered', { chatId: message.chatId, messageId: message.id });
+}
+
+/** The open conversation is read up to its newest message while the page is visible. */
+function markRead(): void {
+  const chat = openChatId ? chats.get(openChatId) : undefined;
+  if (!chat || document.visibilityState !== 'visible') return;
+  let newest: Message | undefined;
+  for (const message of shown.values()) if (!newest || message.seq > newest.seq) newest = message;
+  if (!newest || newest.seq <= chat.readSeq) return;
+  chat.readSeq = newest.seq;
+  socket?.emit('chat:message_read', { chatId: chat.id, messageId: newest.id });
+  renderChatList();
+}
+
+document.addEventListener('visibilitychange', markRead);
+
+// ---------------------------------------------------------------- sending
+
+async function sendMessage(payload: { content?: string; mediaUrl?: string; LiveMediaType?: MediaType }) {
+  const chat = openChatId ? chats.get(openChatId) : undefined;
+  if (!chat || !socket) return false;
+  $.send.disabled = true;
+  try {
+    // Socket.IO buffers the emit while disconnected; a retry with the same clientMessageId stores one copy.
+    const ack: Ack<{ message: Message }> = await socket
+      .timeout(15_000)
+      .emitWithAck('chat:message_send', { receiverId: chat.peer.id, clientMessageId: newId(), ...payload });
+    if (!ack.ok) {
+      $.status.textContent = ack.error.message;
+      return false;
+    }
+    receive(ack.message, true);
+    $.status.textContent = '';
+    return true;
+  } catch (error) {
+    $.status.textContent = `Not sent: ${errorText(error)}`;
+    return false;
+  } finally {
+    $.send.disabled = false;
+  }
+}
+
+$.composer.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const content = $.messageInput.value.trim();
+  const mediaUrl = $.mediaUrl.value.trim();
+  if (!content && !mediaUrl) return;
+  if (mediaUrl && !safeUrl(mediaUrl)) {
+    $.status.textContent = 'The media URL must be an http(s) URL';
+    return;
+  }
+  stopTyping();
+  const sent = await sendMessage({
+    content,
+    ...(mediaUrl ? { mediaUrl } : {}),
+    ...(mediaUrl && $.mediaType.value ? { LiveMediaType: $.mediaType.value as MediaType } : {}),
+  });
+  if (sent) {
+    $.messageInput.value = '';
+    $.mediaUrl.value = '';
+    $.mediaType.value = '';
+  }
+});
+
+$.messageInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    $.composer.requestSubmit();
+  }
+});
+
+$.messageInput.addEventListener('input', () => {
+  if (!openChatId || !socket) return;
+  if (Date.now() - typingSentAt > 3000) {
+    typingSentAt = Date.now();
+    socket.emit('chat:typing', { chatId: openChatId, isTyping: true });
+  }
+  clearTimeout(typingStopTimer);
+  typingStopTimer = window.setTimeout(stopTyping, 2500);
+});
+
+function stopTyping(): void {
+  clearTimeout(typingStopTimer);
+  if (typingSentAt && openChatId) socket?.emit('chat:typing', { chatId: openChatId, isTyping: false });
+  typingSentAt = 0;
+}
+
+// ---------------------------------------------------------------- uploads and voice notes
+
+async function uploadAndSend(file: Blob, name: string, type?: MediaType): Promise<void> {
+  $.status.textContent = 'Uploading…';
+  try {
+    const form = new FormData();
+    form.append('file', file, name);
+    const upload = await api<Upload>('/api/media', { method: 'POST', form });
+    await sendMessage({
+      content: $.messageInput.value.trim(),
+      mediaUrl: upload.url,
+      LiveMediaType: type ?? upload.mediaType,
+    });
+    $.messageInput.value = '';
+  } catch (error) {
+    $.status.textContent = `Upload failed: ${errorText(error)}`;
+  }
+}
+
+$.mediaFile.addEventListener('change', async () => {
+  const file = $.mediaFile.files?.[0];
+  if (!file) return;
+  await uploadAndSend(file, file.name);
+  $.mediaFile.value = '';
+});
+
+let recorder: MediaRecorder | null = null;
+
+$.record.addEventListener('click', async () => {
+  if (recorder) {
+    recorder.stop();
+    return;
+  }
+  if (!navigator.mediaDevices?.getUserMedia || typeof MediaRecorder === 'undefined') {
+    $.status.textContent = 'Recording needs a browser with MediaRecorder, on https or localhost';
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const mimeType = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4'].find((t) =>
+      MediaRecorder.isTypeSupported(t),
+    );
+    const active = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
+    const chunks: Blob[] = [];
+    active.addEventListener('dataavailable', (event) => chunks.push(event.data));
+    active.addEventListener('stop', () => {
+      for (const track of stream.getTracks()) track.stop();
+      recorder = null;
+      $.record.textContent = 'Record voice note';
+      $.record.setAttribute('aria-pressed', 'false');
+      const type = active.mimeType || 'audio/webm';
+      const extension = type.includes('ogg') ? 'ogg' : type.includes('mp4') ? 'm4a' : 'webm';
+      void uploadAndSend(new Blob(chunks, { type }), `voice-note.${extension}`, 'AUDIO');
+    });
+    active.start();
+    recorder = active;
+    $.record.textContent = 'Stop and send';
+    $.record.setAttribute('aria-pressed', 'true');
+    $.status.textContent = 'Recording…';
+  } catch (error) {
+    $.status.textContent = `Cannot record: ${errorText(error)}`;
+  }
+});
+
+// ---------------------------------------------------------------- start
+
+if (currentSession()) void showSignedIn();
+else showSignedOut();

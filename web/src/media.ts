@@ -1,0 +1,21 @@
+import { api } from './api';
+import { safeUrl } from './urls';
+
+const UPLOAD_PATH = /^\/api\/media\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const links = new Map<string, { url: string; expiresAt: number }>();
+
+/**
+ * The URL a player may load: for an upload of this service, a signed link (players cannot send the bearer
+ * token); any other http(s) URL as it is.
+ */
+export async function playableUrl(url: URL): Promise<string | null> {
+  const id = url.origin === location.origin ? UPLOAD_PATH.exec(url.pathname)?.[1] : undefined;
+  if (!id) return url.href;
+  const cached = links.get(id);
+  if (cached && cached.expiresAt - Date.now() > 60_000) return cached.url;
+  const link = await api<{ url: string; expiresAt: string }>(`/api/media/${id}/link`);
+  const signed = safeUrl(link.url);
+  if (!signed) return null;
+  links.set(id, { url: signed.href, expiresAt: Date.parse(link.expiresAt) });
+  return signed.href;
+}

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// `vite build --config web/vite.config.ts` (npm run build:web) writes web/dist, which the service serves at /.
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+  server: {
+    // `npx vite --config web/vite.config.ts` for UI work against a service running on 5056.
+    proxy: {
+      '/api': 'http://localhost:5056',
+      '/socket.io': { target: 'http://localhost:5056', ws: true },
+    },
+  },
+});
