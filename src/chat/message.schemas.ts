@@ -7,8 +7,9 @@ export const MAX_CONTENT_CHARS = 4000;
 export const MAX_MEDIA_URL_CHARS = 2048;
 export const MAX_CLIENT_MESSAGE_ID_CHARS = 64;
 
-// Spaces and control characters (NUL included) have no place in a URL a client will load.
-const hasWhitespaceOrControl = (v: string) => [...v].some((c) => c.charCodeAt(0) <= 0x20);
+// White space and control characters of any script (NUL, DEL, C1 controls, U+3000, U+FEFF…) have no place in a
+// URL a client will load.
+const hasWhitespaceOrControl = (v: string) => /[\s\p{Cc}]/u.test(v);
 
 // The URL exactly as given: a padded one is refused rather than quietly changed.
 const mediaUrlSchema = storableText()

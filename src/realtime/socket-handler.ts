@@ -15,9 +15,10 @@ export function handleEvent(
   handler: (payload: unknown) => Promise<object | undefined>,
 ): void {
   // biome-ignore lint/suspicious/noExplicitAny: the listener signature is checked by the typed event map
-  (socket.on as any)(event, (payload: unknown, ...rest: unknown[]) => {
-    const ack = rest.at(-1);
-    const reply = typeof ack === 'function' ? (ack as (result: object) => void) : undefined;
+  (socket.on as any)(event, (...args: unknown[]) => {
+    // The ack is the last argument when the client asked for one, even with no payload before it.
+    const reply = typeof args.at(-1) === 'function' ? (args.pop() as (result: object) => void) : undefined;
+    const payload = args[0];
     let running: Promise<object | undefined>;
     try {
       running = handler(payload);

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { REDIS_BUS } from '../redis/redis.module.js';
 import type { RedisBus } from '../redis/redis-bus.js';
+import { ConnectedUsers } from './connected-users.js';
 
 const HEARTBEAT_MS = 5000;
 const ALIVE_TTL_MS = 15_000;
@@ -32,6 +33,7 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(REDIS_BUS) private readonly bus: RedisBus | null,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly connected: ConnectedUsers,
   ) {}
 
   get enabled(): boolean {
@@ -48,6 +50,8 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
     await this.forgetOwnEntries();
     await this.beat();
     await this.load();
+    // After Redis comes back, what changed while it was away was lost: state ours again and reload theirs.
+    this.bus.client.on('ready', () => void this.resync());
     this.timers = [
       setInterval(() => void this.beat(), HEARTBEAT_MS).unref(),
       setInterval(() => void this.reap(), REAP_EVERY_MS).unref(),
@@ -99,6 +103,18 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
     else multi.srem(userKey, this.me).srem(instanceKey, userId);
     multi.exec().catch((err: unknown) => this.logger.warn({ err, userId }, 'locator update failed'));
     this.bus.publish('locator', { u: userId, i: this.me, on } satisfies LocatorMessage);
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      for (const userId of this.connected.userIds()) this.register(userId);
+      this.remote.clear();
+      await this.beat();
+      await this.load();
+      this.logger.info('locator state restored after a Redis reconnect');
+    } catch (err) {
+      this.logger.warn({ err }, 'locator resync failed');
+    }
   }
 
   private apply(message: LocatorMessage): void {

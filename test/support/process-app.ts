@@ -63,7 +63,10 @@ export async function startProcessApp(env: Record<string, string>): Promise<Proc
       () => false,
     );
     if (ready) break;
-    if (attempt > 300) throw new Error(`service did not become ready:\n${log}`);
+    if (attempt > 300) {
+      child.kill('SIGKILL');
+      throw new Error(`service did not become ready:\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -48,8 +48,15 @@ export function toAppError(error: unknown): { appError: AppError; expected: bool
     if (UNAVAILABLE_CODES.has(errorCode))
       return { appError: new AppError('SERVICE_UNAVAILABLE'), expected: false };
   }
+  if (error instanceof Error && LOST_CONNECTION.test(error.message)) {
+    return { appError: new AppError('SERVICE_UNAVAILABLE'), expected: false };
+  }
   return { appError: new AppError('INTERNAL'), expected: false };
 }
+
+// node-postgres and ioredis report a lost connection by message only, without a code.
+const LOST_CONNECTION =
+  /Connection terminated|Connection is closed|max retries per request|Stream isn't writeable|connect ETIMEDOUT|timeout exceeded when trying to connect/i;
 
 /** The HTTP body of an error: `{ statusCode, error, message, code }`, plus `details` for validation. */
 export function httpErrorBody(e: AppError) {
