@@ -6,7 +6,8 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildWebIfStale, HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './browser.js';
 
 // Generous: the first page load compiles nothing, but CI machines are slow and PGlite is single-threaded.
-const UI_TIMEOUT = 20_000;
+// A safety net for a loaded CI machine, not a speed goal.
+const UI_TIMEOUT = 60_000;
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
 
@@ -80,7 +81,7 @@ describe.skipIf(!HAS_CHROMIUM)('web client in a browser', () => {
     // A recorded voice note: the fake microphone, MediaRecorder, POST /api/media, then a message.
     await alice.getByRole('button', { name: 'Record voice note' }).click();
     await alice.getByRole('button', { name: 'Stop and send' }).waitFor();
-    await alice.waitForTimeout(1200); // a second of sound, not an assertion
+    await alice.waitForTimeout(2000); // two seconds of sound, not an assertion
     await alice.getByRole('button', { name: 'Stop and send' }).click();
     await alice.locator('#messages li.message.mine').nth(3).waitFor();
 

@@ -733,11 +733,14 @@ $.record.addEventListener('click', async () => {
       const extension = type.includes('ogg') ? 'ogg' : type.includes('mp4') ? 'm4a' : 'webm';
       void uploadAndSend(new Blob(chunks, { type }), `voice-note.${extension}`, 'AUDIO');
     });
-    active.start();
+    // Offer "Stop and send" only once the recorder really runs, or a quick stop would send nothing.
+    active.addEventListener('start', () => {
+      $.record.textContent = 'Stop and send';
+      $.record.setAttribute('aria-pressed', 'true');
+      $.status.textContent = 'Recording…';
+    });
     recorder = active;
-    $.record.textContent = 'Stop and send';
-    $.record.setAttribute('aria-pressed', 'true');
-    $.status.textContent = 'Recording…';
+    active.start();
   } catch (error) {
     $.status.textContent = `Cannot record: ${errorText(error)}`;
   }
