@@ -1,0 +1,87 @@
+// One client process of the idle mode: opens its share of the idle Socket.IO connections, cycling the
+// loopback source address (127.0.0.1, .2, …) so the ~28k ephemeral ports of one address are no limit,
+// holds them, and answers the bench over IPC. Started by bench/lib/idle.mjs, never by hand.
+//
+// localAddress: socket.io-client hands its options to engine.io-client, whose websocket transport picks
+// `localAddress` (with agent, family, …) into the options of `new ws.WebSocket()`; ws passes them to
+// http.request() and, through its createConnection, to net.connect(), which binds to that address.
+import { io } from 'socket.io-client';
+
+const send = (message) => process.send?.(message);
+const sockets = [];
+const failures = {};
+const localAddressesSeen = {};
+let connected = 0;
+let failed = 0;
+let disconnects = 0;
+let closing = false;
+
+function open(url, auth, localAddress) {
+  return new Promise((resolve) => {
+    const socket = io(`${url}/chat`, {
+      auth,
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      timeout: 60_000,
+      localAddress,
+    });
+    socket.once('connect', () => {
+      connected += 1;
+      const seen = socket.io.engine?.transport?.ws?._socket?.localAddress ?? 'unknown';
+      localAddressesSeen[seen] = (localAddressesSeen[seen] ?? 0) + 1;
+      socket.on('disconnect', () => {
+        if (!closing) disconnects += 1;
+      });
+      sockets.push(socket);
+      resolve();
+    });
+    socket.once('connect_error', (error) => {
+      failed += 1;
+      failures[error.message] = (failures[error.message] ?? 0) + 1;
+      socket.close();
+      resolve();
+    });
+  });
+}
+
+async function start({ url, auths, offset, count, localAddresses, concurrency }) {
+  const startedAt = Date.now();
+  const cpuStart = process.cpuUsage();
+  const progress = setInterval(() => send({ type: 'progress', connected, failed }), 500);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const index = offset + next++;
+      await open(url, auths[index % auths.length], localAddresses[index % localAddresses.length]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  clearInterval(progress);
+  send({
+    type: 'connected',
+    connected,
+    failed,
+    failures,
+    localAddressesSeen,
+    startedAt,
+    finishedAt: Date.now(),
+    cpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage(cpuStart)),
+    memory: process.memoryUsage(),
+  });
+}
+
+process.on('message', (message) => {
+  if (message.type === 'start') {
+    start(message).catch((error) => send({ type: 'error', error: String(error?.stack ?? error) }));
+  } else if (message.type === 'status') {
+    send({ type: 'status', open: sockets.filter((s) => s.connected).length, disconnects });
+  } else if (message.type === 'close') {
+    closing = true;
+    for (const socket of sockets) socket.close();
+    send({ type: 'closed', disconnects });
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+process.on('disconnect', () => process.exit(0)); // the bench went away
+send({ type: 'ready' });

@@ -1,0 +1,145 @@
+// Throughput mode: per run, a fresh service (fresh data dir, fresh database) under the load, then the
+// bare relay under the same load; medians over the runs and the durable/relay ratios.
+import { backendPids, committedTransactions, createBenchDatabase, redact } from './bench-database.mjs';
+import { runLoad } from './load.mjs';
+import { describePinning } from './pinning.mjs';
+import {
+  formatRatios,
+  formatTable,
+  machineInfo,
+  median,
+  medianOf,
+  ratiosOf,
+  sourceInfo,
+  writeJson,
+} from './report.mjs';
+import { externalService, startRelay, startService } from './servers.mjs';
+
+const TRIES = 3;
+
+/** Measures again while other processes disturbed the window more than --max-other allows. */
+async function undisturbed(measure, options) {
+  let result;
+  for (let attempt = 1; attempt <= TRIES; attempt++) {
+    result = await measure();
+    result.attempts = attempt;
+    if (!(result.otherCpuPercent > options.maxOther)) return result;
+    if (attempt < TRIES) {
+      console.log(
+        `  ${result.target} other processes used ${result.otherCpuPercent.toFixed(0)}% of a core (over ` +
+          `--max-other ${options.maxOther}): measuring again`,
+      );
+    }
+  }
+  return result;
+}
+
+async function measureService(options, pinning) {
+  const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
+  if (options.url) return runLoad(await externalService(options.url, options.pid), options);
+  const database = databaseUrl ? await createBenchDatabase(databaseUrl) : undefined;
+  try {
+    if (database) console.log(`  service database: ${database.name} (dropped after the run)`);
+    const service = await startService({ pinning, databaseUrl: database?.url, redisUrl });
+    try {
+      return await runLoad(service, options, {
+        dbPids: database ? () => backendPids(databaseUrl, database.name) : undefined,
+        dbCommits: database ? () => committedTransactions(databaseUrl, database.name) : undefined,
+      });
+    } finally {
+      await service.stop();
+    }
+  } finally {
+    await database?.drop();
+  }
+}
+
+async function measureRelay(options, pinning) {
+  const relay = await startRelay({ pinning });
+  try {
+    return await runLoad(relay, options);
+  } finally {
+    await relay.stop();
+  }
+}
+
+export async function runComparison(options, pinning) {
+  const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
+  const storage = {
+    service: options.url ? `already running at ${options.url}` : 'started by the bench',
+    databaseUrl: options.url ? undefined : Boolean(databaseUrl),
+    database: options.url ? 'unknown' : databaseUrl ? `PostgreSQL ${redact(databaseUrl)}` : 'embedded PGlite',
+    redisUrl: options.url ? undefined : Boolean(redisUrl),
+    redis: options.url ? 'unknown' : redisUrl ? `Redis ${redact(redisUrl)}` : 'in-memory',
+  };
+  const { pairs, inflight, duration, warmup, size, media, clientId, transport, runs: runCount } = options;
+  console.log(
+    `bench: ${pairs} pairs x ${inflight} in flight, ${warmup} s warm-up + ${duration} s measured, ` +
+      `${size} B content${media ? ' + media' : ''}${clientId ? ' + clientMessageId' : ''}, ${transport}, ` +
+      `${runCount} run(s)`,
+  );
+  console.log(`storage: ${storage.database}, ${storage.redis}`);
+  console.log(`pinning: ${describePinning(pinning)}`);
+  if (options.url && !options.pid) console.log('service: external, no --pid: no server CPU/RSS');
+
+  const runs = [];
+  for (let r = 1; r <= runCount; r++) {
+    console.log(`\nrun ${r}/${runCount}`);
+    const service = await undisturbed(() => measureService(options, pinning), options);
+    const relay = options.skipRelay
+      ? undefined
+      : await undisturbed(() => measureRelay(options, pinning), options);
+    const run = { service, relay, ratios: ratiosOf(service, relay) };
+    runs.push(run);
+    if (runCount > 1) {
+      console.log(`\n${formatTable(rowsOf(run))}\n${formatRatios(run.ratios, 1)}`);
+    }
+  }
+
+  const summary = {
+    service: medianOf(runs.map((r) => r.service)),
+    relay: medianOf(runs.map((r) => r.relay)),
+    ratios: options.skipRelay
+      ? undefined
+      : {
+          throughput: median(runs.map((r) => r.ratios.throughput)),
+          p50: median(runs.map((r) => r.ratios.p50)),
+          p99: median(runs.map((r) => r.ratios.p99)),
+          p999: median(runs.map((r) => r.ratios.p999)),
+        },
+  };
+  const title = runCount > 1 ? `median of ${runCount} runs` : 'result';
+  console.log(`\n${title}\n${formatTable(rowsOf(summary))}\n\n${formatRatios(summary.ratios, runCount)}`);
+
+  const file = writeJson(options.json, {
+    kind: 'throughput',
+    date: new Date().toISOString(),
+    parameters: {
+      pairs,
+      inflight,
+      duration,
+      warmup,
+      size,
+      media,
+      clientId,
+      transport,
+      runs: runCount,
+      ackTimeoutMs: options.ackTimeoutMs,
+      waitQuiet: options.waitQuiet,
+      maxOther: Number.isFinite(options.maxOther) ? options.maxOther : null,
+      skipRelay: options.skipRelay,
+      url: options.url ?? null,
+    },
+    machine: machineInfo(),
+    source: sourceInfo(),
+    pinning,
+    storage,
+    median: summary,
+    runs,
+  });
+  console.log(`results: ${file}`);
+}
+
+function rowsOf({ service, relay }) {
+  return [{ label: 'service', result: service }, ...(relay ? [{ label: 'relay', result: relay }] : [])];
+}

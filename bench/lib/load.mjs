@@ -1,0 +1,232 @@
+// The closed-loop load: P sender/receiver pairs of real socket.io-client connections. Each sender keeps
+// W messages in flight (on each ack, the next send); receivers time each message from the send stamp
+// in its content. Only what is received inside the measured window counts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { io } from 'socket.io-client';
+import { newHistogram, summarize } from './latency.mjs';
+import { CpuMeter, MachineCpuMeter, rssBytes, waitForQuiet } from './proc-stats.mjs';
+import { makeUsers, mapLimit } from './users.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function connect(url, auth, transport) {
+  const socket = io(`${url}/chat`, {
+    auth,
+    transports: [transport],
+    forceNew: true, // one connection per socket: no multiplexing of pairs over one Manager
+    reconnection: false, // a dropped connection is an error to count, not something to hide
+    timeout: 30_000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(new Error(`connect to ${url}/chat failed: ${error.message}`));
+    });
+  });
+}
+
+/** `<send time in µs>:` then padding up to `size` characters. */
+function content(sentUs, size) {
+  const stamp = `${sentUs}:`;
+  return stamp + 'x'.repeat(Math.max(0, size - stamp.length));
+}
+
+const nowUs = () => Math.round(performance.now() * 1000);
+
+/**
+ * Runs the load against `target` ({ name, url, pid? }) and returns its measurements.
+ * `dbPids()` names processes whose CPU counts as the database's (PostgreSQL backends of the run's
+ * database); `dbCommits()` reads its committed-transaction counter.
+ */
+export async function runLoad(
+  target,
+  options,
+  { dbPids = async () => [], dbCommits = async () => undefined } = {},
+) {
+  const { pairs: P, inflight: W, duration, warmup, size, media, clientId, transport, ackTimeoutMs } = options;
+  const label = target.name.padEnd(7);
+
+  process.stdout.write(`  ${label} ${target.name === 'relay' ? 'making' : 'registering'} ${2 * P} users…\n`);
+  const users = await makeUsers(target, 2 * P);
+  process.stdout.write(`  ${label} connecting ${2 * P} sockets (${transport})…\n`);
+  const sockets = await mapLimit(2 * P, 32, (i) => connect(target.url, users[i].auth, transport));
+
+  if (options.waitQuiet > 0) {
+    await waitForQuiet({ maxSeconds: options.waitQuiet, log: (line) => process.stdout.write(`${line}\n`) });
+  }
+
+  const latency = newHistogram();
+  const ackLatency = newHistogram();
+  const errors = { ackFailed: 0, ackTimeouts: 0, disconnects: 0, misdelivered: 0, codes: {} };
+  const windowErrors = { count: 0 };
+  const phase = {
+    name: 'warmup',
+    sending: true,
+    start: Number.POSITIVE_INFINITY,
+    end: Number.POSITIVE_INFINITY,
+  };
+  let received = 0; // in the window
+  let receivedThisSecond = 0;
+  let sent = 0;
+  let inflight = 0;
+  let sequence = 0;
+
+  const inWindow = (ms) => ms >= phase.start && ms < phase.end;
+  const countError = (kind, code) => {
+    errors[kind] += 1;
+    if (code) errors.codes[code] = (errors.codes[code] ?? 0) + 1;
+    if (inWindow(performance.now())) windowErrors.count += 1;
+  };
+
+  const pairList = Array.from({ length: P }, (_, i) => ({
+    sender: sockets[i],
+    senderId: users[i].id,
+    receiver: sockets[P + i],
+    receiverId: users[P + i].id,
+    acked: 0,
+    delivered: 0,
+  }));
+
+  for (const socket of sockets) {
+    socket.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') countError('disconnects', reason);
+    });
+  }
+  for (const pair of pairList) {
+    pair.receiver.on('chat:message_receive', (message) => {
+      const now = performance.now();
+      receivedThisSecond += 1;
+      if (message?.sender?.id !== pair.senderId) return countError('misdelivered');
+      pair.delivered += 1;
+      if (!inWindow(now)) return;
+      received += 1;
+      latency.recordValue(Math.max(1, Math.round(now * 1000) - Number.parseInt(message.content, 10)));
+    });
+  }
+
+  const send = (pair) => {
+    if (!phase.sending) return;
+    const sentUs = nowUs();
+    const payload = { receiverId: pair.receiverId, content: content(sentUs, size) };
+    if (media) {
+      payload.mediaUrl = `http://127.0.0.1/bench/clip-${sequence % 1000}.mp4`;
+      payload.LiveMediaType = 'VIDEO';
+    }
+    if (clientId) payload.clientMessageId = `b${sequence.toString(36)}-${sentUs.toString(36)}`;
+    sequence += 1;
+    sent += 1;
+    inflight += 1;
+    pair.sender
+      .timeout(ackTimeoutMs)
+      .emitWithAck('chat:message_send', payload)
+      .then(
+        (ack) => {
+          if (ack?.ok) {
+            pair.acked += 1;
+            if (inWindow(performance.now())) ackLatency.recordValue(Math.max(1, nowUs() - sentUs));
+          } else countError('ackFailed', ack?.error?.code ?? 'NO_ACK_BODY');
+        },
+        () => countError('ackTimeouts'),
+      )
+      .finally(() => {
+        inflight -= 1;
+        send(pair);
+      });
+  };
+
+  const began = performance.now();
+  const ticker = setInterval(() => {
+    const elapsed = (performance.now() - began) / 1000;
+    const errorsSoFar = errors.ackFailed + errors.ackTimeouts + errors.disconnects + errors.misdelivered;
+    process.stdout.write(
+      `  ${label} ${phase.name.padEnd(7)} ${elapsed.toFixed(0).padStart(3)} s  ${String(receivedThisSecond).padStart(7)} msg/s  errors ${errorsSoFar}\n`,
+    );
+    receivedThisSecond = 0;
+  }, 1000);
+
+  for (const pair of pairList) for (let i = 0; i < W; i++) send(pair);
+  await sleep(warmup * 1000);
+
+  phase.name = 'measure';
+  const dbProcesses = await dbPids();
+  const commitsBefore = await dbCommits();
+  const profiling = Boolean(options.profile && target.profileStart && (await target.profileStart()));
+  phase.start = performance.now();
+  const serverCpu = new CpuMeter([target.pid]);
+  const dbCpu = new CpuMeter(dbProcesses);
+  const clientCpuStart = process.cpuUsage();
+  const machineCpu = new MachineCpuMeter();
+  let serverRssPeak = 0;
+  const rssSampler = setInterval(() => {
+    serverRssPeak = Math.max(serverRssPeak, rssBytes(target.pid) ?? 0);
+  }, 250);
+  await sleep(duration * 1000);
+  phase.end = performance.now();
+  phase.sending = false;
+  phase.name = 'drain';
+  const seconds = (phase.end - phase.start) / 1000;
+  const serverCpuPercent = target.pid ? serverCpu.percent() : undefined;
+  const dbCpuPercent = dbProcesses.length ? dbCpu.percent() : undefined;
+  const commitsAfter = await dbCommits();
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  const machineCpuPercent = machineCpu.percent();
+  const serverRss = target.pid ? rssBytes(target.pid) : undefined;
+  clearInterval(rssSampler);
+  let profile;
+  if (profiling) {
+    mkdirSync(options.profile, { recursive: true });
+    const file = join(
+      options.profile,
+      `${target.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`,
+    );
+    profile = (await target.profileStop(file))?.file;
+    if (profile) process.stdout.write(`  ${label} CPU profile of the window: ${profile}\n`);
+  }
+
+  // Let what is in flight land, then compare acks with deliveries.
+  const drainDeadline = performance.now() + ackTimeoutMs + 1000;
+  while (inflight > 0 && performance.now() < drainDeadline) await sleep(20);
+  await sleep(300);
+  clearInterval(ticker);
+  const lost = pairList.reduce((sum, pair) => sum + Math.max(0, pair.acked - pair.delivered), 0);
+  for (const socket of sockets) socket.close();
+
+  const clientCpuPercent = ((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100;
+  // What the rest of the machine used meanwhile: anything else running skews the comparison.
+  const otherCpuPercent =
+    machineCpuPercent === undefined
+      ? undefined
+      : Math.max(0, machineCpuPercent - clientCpuPercent - (serverCpuPercent ?? 0) - (dbCpuPercent ?? 0));
+  if (otherCpuPercent > 15) {
+    process.stdout.write(
+      `  ${label} warning: other processes used ${otherCpuPercent.toFixed(0)}% of a core during the window\n`,
+    );
+  }
+  const errorTotal = errors.ackFailed + errors.ackTimeouts + errors.disconnects + errors.misdelivered + lost;
+  return {
+    target: target.name,
+    seconds,
+    messages: received,
+    throughput: received / seconds,
+    sent,
+    latency: summarize(latency),
+    ackLatency: summarize(ackLatency),
+    errors: { inWindow: windowErrors.count, total: errorTotal, ...errors, lost },
+    serverCpuPercent,
+    serverRssBytes: serverRss,
+    serverRssPeakBytes: target.pid ? serverRssPeak || undefined : undefined,
+    dbCpuPercent,
+    dbBackends: dbProcesses.length || undefined,
+    // ≈: PostgreSQL publishes these counters about once a second. Messages per commit ≈ batch size.
+    dbCommitsPerSecond:
+      commitsBefore !== undefined && commitsAfter !== undefined
+        ? (commitsAfter - commitsBefore) / seconds
+        : undefined,
+    clientCpuPercent,
+    profile,
+    machineCpuPercent,
+    otherCpuPercent,
+  };
+}

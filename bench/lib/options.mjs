@@ -1,0 +1,139 @@
+// Command-line options of `npm run bench`, with their defaults and the help text.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Throughput mode (default): the same closed-loop Socket.IO load against the service and against a bare
+Socket.IO relay (bench/relay.mjs), then the ratios.
+  --pairs P            sender/receiver pairs                          (default 100)
+  --inflight W         messages each sender keeps in flight           (default 4)
+  --duration D         measured seconds per target                    (default 10)
+  --warmup S           seconds of load before measuring               (default 3)
+  --size BYTES         content size of each message                   (default 100)
+  --media              add a mediaUrl and LiveMediaType VIDEO
+  --client-id          send a clientMessageId with each message
+  --transport T        websocket | polling                            (default websocket)
+  --runs N             repeat the whole comparison N times; report medians (default 1)
+  --skip-relay         measure the service only
+  --profile DIR        write a V8 CPU profile of each server over its measured window to DIR
+                       (costs throughput: not for the numbers; summarize with bench/profile-summary.mjs)
+  --ack-timeout MS     an ack slower than this counts as an error     (default 10000)
+
+Idle mode:
+  --idle N             open N authenticated idle websocket connections and report memory
+  --sockets-per-user K sockets per registered user                    (default 100)
+  --local-addresses K  loopback source addresses to cycle through     (default max(4, N/20000))
+  --idle-workers K     client processes that hold the connections     (default N/10000)
+  --connect-concurrency C  handshakes in flight per client process   (default 200)
+  --settle S           seconds to wait after the last connect before measuring (default 5)
+
+Both:
+  --url URL            use a service that is already running (no CPU/RSS unless --pid)
+  --pid PID            its process id, for CPU and RSS from /proc
+  --json FILE          where to write the results (default bench/results/<timestamp>.json)
+  --no-pin             do not pin processes to cores with taskset
+  --wait-quiet S       before each target, wait up to S seconds for other processes to go quiet
+                       (below 25% of a core)                          (default 0: just warn)
+  --max-other PCT      measure a target again (up to 3 tries) when other processes used more than
+                       PCT% of a core during its window               (default: never)
+  -h, --help
+`;
+
+const spec = {
+  pairs: { type: 'string', default: '100' },
+  inflight: { type: 'string', default: '4' },
+  duration: { type: 'string', default: '10' },
+  warmup: { type: 'string', default: '3' },
+  size: { type: 'string', default: '100' },
+  media: { type: 'boolean', default: false },
+  'client-id': { type: 'boolean', default: false },
+  transport: { type: 'string', default: 'websocket' },
+  runs: { type: 'string', default: '1' },
+  'skip-relay': { type: 'boolean', default: false },
+  profile: { type: 'string' },
+  'ack-timeout': { type: 'string', default: '10000' },
+  idle: { type: 'string' },
+  'sockets-per-user': { type: 'string', default: '100' },
+  'local-addresses': { type: 'string' },
+  'idle-workers': { type: 'string' },
+  'connect-concurrency': { type: 'string', default: '200' },
+  settle: { type: 'string', default: '5' },
+  url: { type: 'string' },
+  pid: { type: 'string' },
+  json: { type: 'string' },
+  'no-pin': { type: 'boolean', default: false },
+  'wait-quiet': { type: 'string', default: '0' },
+  'max-other': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+export class UsageError extends Error {}
+
+function number(name, text, { min = 0, integer = true } = {}) {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new UsageError(
+      `--${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got "${text}"`,
+    );
+  }
+  return value;
+}
+
+export function parseOptions(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+  if (values.transport !== 'websocket' && values.transport !== 'polling') {
+    throw new UsageError(`--transport: websocket or polling, got "${values.transport}"`);
+  }
+  let url;
+  if (values.url) {
+    url = new URL(values.url);
+    if (url.protocol !== 'http:') throw new UsageError('--url: an http:// URL of the running service');
+    url = url.origin;
+  }
+  const idle = values.idle === undefined ? undefined : number('idle', values.idle, { min: 1 });
+  return {
+    help: values.help,
+    pairs: number('pairs', values.pairs, { min: 1 }),
+    inflight: number('inflight', values.inflight, { min: 1 }),
+    duration: number('duration', values.duration, { min: 1, integer: false }),
+    warmup: number('warmup', values.warmup, { integer: false }),
+    size: number('size', values.size, { min: 16 }),
+    media: values.media,
+    clientId: values['client-id'],
+    transport: values.transport,
+    runs: number('runs', values.runs, { min: 1 }),
+    skipRelay: values['skip-relay'],
+    profile:
+      values.profile === undefined
+        ? undefined
+        : resolve(process.env.INIT_CWD ?? process.cwd(), values.profile),
+    ackTimeoutMs: number('ack-timeout', values['ack-timeout'], { min: 1 }),
+    idle,
+    socketsPerUser: number('sockets-per-user', values['sockets-per-user'], { min: 1 }),
+    localAddresses:
+      values['local-addresses'] === undefined
+        ? Math.max(4, Math.ceil((idle ?? 0) / 20000))
+        : number('local-addresses', values['local-addresses'], { min: 1 }),
+    idleWorkers:
+      values['idle-workers'] === undefined
+        ? Math.max(1, Math.ceil((idle ?? 0) / 10000))
+        : number('idle-workers', values['idle-workers'], { min: 1 }),
+    connectConcurrency: number('connect-concurrency', values['connect-concurrency'], { min: 1 }),
+    settle: number('settle', values.settle, { integer: false }),
+    url,
+    pid: values.pid === undefined ? undefined : number('pid', values.pid, { min: 1 }),
+    json: values.json,
+    pin: !values['no-pin'],
+    waitQuiet: number('wait-quiet', values['wait-quiet'], { integer: false }),
+    maxOther:
+      values['max-other'] === undefined
+        ? Number.POSITIVE_INFINITY
+        : number('max-other', values['max-other'], { integer: false }),
+  };
+}

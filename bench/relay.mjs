@@ -1,0 +1,78 @@
+// The baseline: a bare Socket.IO relay with the service's /chat contract and server options, but no
+// auth, no validation and no storage. A client names itself in `auth.userId`; each socket joins its
+// user's room; `chat:message_send` builds a message of the same shape and emits it to the rooms of
+// sender and receiver, then acks `{ ok: true, message }`. Usage: PORT=5057 node bench/relay.mjs
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+
+const port = Number(process.env.PORT ?? 5057);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const http = createServer((request, response) => {
+  if (request.url === '/api/health' || request.url === '/api/health/ready') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  } else if (!request.url.startsWith('/socket.io/')) {
+    response.writeHead(404).end();
+  }
+});
+
+// The options of src/realtime/socket-io.adapter.ts.
+const io = new Server(http, {
+  cors: { origin: true, credentials: true },
+  transports: ['polling', 'websocket'],
+  perMessageDeflate: false,
+  httpCompression: false,
+  maxHttpBufferSize: 64 * 1024,
+});
+
+const chatIds = new Map(); // "a|b" -> { id, seq }
+function chatOf(a, b) {
+  const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+  let chat = chatIds.get(key);
+  if (!chat) {
+    chat = { id: randomUUID(), seq: 0 };
+    chatIds.set(key, chat);
+  }
+  return chat;
+}
+
+const chat = io.of('/chat');
+chat.use((socket, next) => {
+  const userId = socket.handshake.auth?.userId;
+  if (typeof userId !== 'string' || !userId) return next(new Error('unauthorized'));
+  socket.data.user = { id: userId, name: `user ${userId.slice(0, 8)}`, avatar: null };
+  next();
+});
+
+chat.on('connection', (socket) => {
+  const sender = socket.data.user;
+  socket.join(`user:${sender.id}`);
+  socket.on('chat:message_send', (payload, ack) => {
+    const receiverId = String(payload?.receiverId ?? '');
+    const room = chatOf(sender.id, receiverId);
+    const mediaUrl = typeof payload?.mediaUrl === 'string' ? payload.mediaUrl : null;
+    const message = {
+      id: randomUUID(),
+      chatId: room.id,
+      content: typeof payload?.content === 'string' ? payload.content : '',
+      mediaUrl,
+      mediaType: mediaUrl ? (payload?.LiveMediaType ?? null) : null,
+      sender: { id: sender.id, name: sender.name, avatar: sender.avatar },
+      createdAt: new Date().toISOString(),
+      seq: ++room.seq,
+      clientMessageId: typeof payload?.clientMessageId === 'string' ? payload.clientMessageId : null,
+    };
+    chat.to([`user:${sender.id}`, `user:${receiverId}`]).emit('chat:message_receive', message);
+    if (typeof ack === 'function') ack({ ok: true, message });
+  });
+});
+
+http.listen(port, host, () => console.log(`relay listening on http://${host}:${port}`));
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    io.close();
+    process.exit(0);
+  });
+}
