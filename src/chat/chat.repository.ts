@@ -2,19 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { PublicUser } from '../users/user.types.js';
-import type { MediaType, StoredMessage } from './message.types.js';
+import type { StoredMessage } from './message.types.js';
 
-/** A message to be written; `ord` is its place in the batch (the order seqs are given in). */
-export interface NewMessage {
-  id: string;
-  chatId: string;
-  senderId: string;
-  content: string;
-  mediaUrl: string | null;
-  mediaType: MediaType | null;
-  clientMessageId: string | null;
-  createdAt: Date;
-}
+/** A message to be written: everything but its seq, which the batch statement assigns. */
+export type NewMessage = Omit<StoredMessage, 'seq'>;
 
 export interface WrittenMessage extends StoredMessage {
   ord: number;
