@@ -644,15 +644,21 @@ $.composer.addEventListener('submit', async (event) => {
     return;
   }
   stopTyping();
+  const mediaType = $.mediaType.value;
+  // Cleared now, not when the ack comes: by then the user may have typed the next message.
+  $.messageInput.value = '';
+  $.mediaUrl.value = '';
+  $.mediaType.value = '';
   const sent = await sendMessage({
     content,
     ...(mediaUrl ? { mediaUrl } : {}),
-    ...(mediaUrl && $.mediaType.value ? { LiveMediaType: $.mediaType.value as MediaType } : {}),
+    ...(mediaUrl && mediaType ? { LiveMediaType: mediaType as MediaType } : {}),
   });
-  if (sent) {
-    $.messageInput.value = '';
-    $.mediaUrl.value = '';
-    $.mediaType.value = '';
+  // Not sent: give the text back, unless something new was typed meanwhile.
+  if (!sent && !$.messageInput.value && !$.mediaUrl.value) {
+    $.messageInput.value = content;
+    $.mediaUrl.value = mediaUrl;
+    $.mediaType.value = mediaType;
   }
 });
 
