@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../common/errors/app-error.js';
+import { newId } from '../common/ids/new-id.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { toUserView, type UserRecord, type UserView } from '../users/user.types.js';
@@ -30,7 +30,7 @@ export class AuthService {
 
   async register(input: RegisterInput): Promise<AuthResult> {
     const user = await this.users.insert({
-      id: uuidv7(),
+      id: newId(),
       email: input.email,
       passwordHash: await this.hasher.hash(input.password),
       name: input.name,
@@ -81,7 +81,7 @@ export class AuthService {
   }
 
   private async startSession(user: UserRecord): Promise<AuthResult> {
-    const sessionId = uuidv7();
+    const sessionId = newId();
     const refresh = this.tokens.newRefreshToken();
     await this.sessions.create({
       id: sessionId,

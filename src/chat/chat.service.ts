@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../common/errors/app-error.js';
+import { newId } from '../common/ids/new-id.js';
 import { MediaService } from '../media/media.service.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import type { PublicUser } from '../users/user.types.js';
@@ -95,7 +95,7 @@ export class ChatService {
     const cached = this.cache.chatIdOf(directKey(sender.id, input.receiverId));
     const write = (chatId: string) =>
       this.writer.write({
-        id: uuidv7(),
+        id: newId(),
         chatId,
         senderId: sender.id,
         content: input.content,
@@ -236,7 +236,7 @@ export class ChatService {
   private async createDirect(a: string, b: string): Promise<{ id: string; created: boolean }> {
     const key = directKey(a, b);
     try {
-      const chat = await this.chats.getOrCreateDirect(uuidv7(), key, a === b ? [a] : [a, b]);
+      const chat = await this.chats.getOrCreateDirect(newId(), key, a === b ? [a] : [a, b]);
       this.cache.rememberDirect(key, chat.id);
       return chat;
     } catch (error) {

@@ -2,9 +2,9 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 import type { MediaType } from '../chat/message.types.js';
 import { AppError } from '../common/errors/app-error.js';
+import { newId } from '../common/ids/new-id.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -52,7 +52,7 @@ export class MediaService {
       if (!contentType || !mediaType) {
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The file is not audio or video');
       }
-      const id = uuidv7();
+      const id = newId();
       const storageKey = storageKeyOf(id);
       await this.storage.put(storageKey, whole, contentType);
       const size = body.bytes;

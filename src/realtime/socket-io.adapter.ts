@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
 
 /**
@@ -31,7 +32,7 @@ export class ChatSocketAdapter extends IoAdapter {
       : recoveryMs > 0
         ? TrimmedSessionAdapter
         : undefined;
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...(options as ServerOptions),
       cors: { origin: this.config.corsOrigins, credentials: true },
       // Long-polling needs every request of a session on one process: not the case across cluster workers.
@@ -48,5 +49,7 @@ export class ChatSocketAdapter extends IoAdapter {
         ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: false } }
         : {}),
     });
+    server.engine.on('connection', coalesceWrites);
+    return server;
   }
 }

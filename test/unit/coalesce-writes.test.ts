@@ -1,0 +1,92 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
+import { Server } from 'socket.io';
+import { io, type Socket } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { coalesceWrites } from '../../src/realtime/coalesce-writes.js';
+
+interface Setup {
+  client: Socket;
+  /** Server-side TCP writes (syscalls, as the stream hands them to the OS) since the socket connected. */
+  writes: () => number;
+  emit: (event: string, value: number) => void;
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+async function setup(coalesce: boolean): Promise<Setup> {
+  const http = createServer();
+  const server = new Server(http, { transports: ['websocket'] });
+  if (coalesce) server.engine.on('connection', coalesceWrites);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  const connected = new Promise<Omit<Setup, 'client'>>((resolve) => {
+    server.on('connection', (socket) => {
+      const tcp = (socket.conn.transport as unknown as { socket: { _socket: TcpSocket } }).socket._socket;
+      let count = 0;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = tcp[method]!.bind(tcp) as (...args: unknown[]) => void;
+        (tcp as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          count += 1;
+          original(...args);
+        };
+      }
+      resolve({ writes: () => count, emit: (event, value) => void socket.emit(event, value) });
+    });
+  });
+  const client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
+  cleanups.push(() => {
+    client.close();
+    void server.close();
+  });
+  const clientConnected = new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  const side = await connected;
+  await clientConnected;
+  return { client, ...side };
+}
+
+function receive(client: Socket, event: string, count: number): Promise<number[]> {
+  const values: number[] = [];
+  return new Promise((resolve) => {
+    client.on(event, (value: number) => {
+      values.push(value);
+      if (values.length === count) resolve(values);
+    });
+  });
+}
+
+describe('coalesceWrites', () => {
+  it('sends the packets of one event-loop turn in one TCP write, in order', async () => {
+    const { client, writes, emit } = await setup(true);
+    const received = receive(client, 'n', 5);
+    const before = writes();
+    for (let n = 1; n <= 5; n++) emit('n', n);
+    expect(await received).toEqual([1, 2, 3, 4, 5]);
+    expect(writes() - before).toBe(1);
+  });
+
+  it('makes one write per packet without it (what it saves)', async () => {
+    const { client, writes, emit } = await setup(false);
+    const received = receive(client, 'n', 5);
+    const before = writes();
+    for (let n = 1; n <= 5; n++) emit('n', n);
+    expect(await received).toEqual([1, 2, 3, 4, 5]);
+    expect(writes() - before).toBeGreaterThan(1);
+  });
+
+  it('keeps sending in later turns and from promise callbacks', async () => {
+    const { client, emit } = await setup(true);
+    const received = receive(client, 'n', 6);
+    emit('n', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    emit('n', 2);
+    await Promise.resolve();
+    emit('n', 3);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let n = 4; n <= 6; n++) emit('n', n);
+    expect(await received).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
