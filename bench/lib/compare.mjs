@@ -40,7 +40,11 @@ async function measureService(options, pinning) {
   const database = databaseUrl ? await createBenchDatabase(databaseUrl) : undefined;
   try {
     if (database) console.log(`  service database: ${database.name} (dropped after the run)`);
-    const service = await startService({ pinning, databaseUrl: database?.url, redisUrl });
+    const service = await startInstances(options.instances, {
+      pinning,
+      databaseUrl: database?.url,
+      redisUrl,
+    });
     try {
       return await runLoad(service, options, {
         dbPids: database ? () => backendPids(databaseUrl, database.name) : undefined,
@@ -52,6 +56,28 @@ async function measureService(options, pinning) {
   } finally {
     await database?.drop();
   }
+}
+
+/**
+ * One service, or several instances on the same database and Redis, all on the server core: they share
+ * the CPU one instance had, so what changes is the cost of acting as one.
+ */
+async function startInstances(count, settings) {
+  if (count === 1) return startService(settings);
+  const instances = [];
+  try {
+    for (let i = 0; i < count; i++) instances.push(await startService(settings));
+  } catch (error) {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    throw error;
+  }
+  return {
+    name: 'service',
+    url: instances[0].url,
+    urls: instances.map((instance) => instance.url),
+    pids: instances.map((instance) => instance.pid),
+    stop: () => Promise.all(instances.map((instance) => instance.stop())),
+  };
 }
 
 async function measureRelay(options, pinning) {
@@ -72,13 +98,25 @@ export async function runComparison(options, pinning) {
     redisUrl: options.url ? undefined : Boolean(redisUrl),
     redis: options.url ? 'unknown' : redisUrl ? `Redis ${redact(redisUrl)}` : 'in-memory',
   };
-  const { pairs, inflight, duration, warmup, size, media, clientId, transport, runs: runCount } = options;
+  const {
+    pairs,
+    inflight,
+    duration,
+    warmup,
+    size,
+    media,
+    clientId,
+    transport,
+    runs: runCount,
+    instances,
+  } = options;
   console.log(
     `bench: ${pairs} pairs x ${inflight} in flight, ${warmup} s warm-up + ${duration} s measured, ` +
       `${size} B content${media ? ' + media' : ''}${clientId ? ' + clientMessageId' : ''}, ${transport}, ` +
       `${runCount} run(s)`,
   );
   console.log(`storage: ${storage.database}, ${storage.redis}`);
+  if (instances > 1) console.log(`service: ${instances} instances, each pair split across two of them`);
   console.log(`pinning: ${describePinning(pinning)}`);
   if (options.url && !options.pid) console.log('service: external, no --pid: no server CPU/RSS');
 
@@ -124,6 +162,7 @@ export async function runComparison(options, pinning) {
       clientId,
       transport,
       runs: runCount,
+      instances,
       ackTimeoutMs: options.ackTimeoutMs,
       waitQuiet: options.waitQuiet,
       maxOther: Number.isFinite(options.maxOther) ? options.maxOther : null,

@@ -36,7 +36,9 @@ function content(sentUs, size) {
 const nowUs = () => Math.round(performance.now() * 1000);
 
 /**
- * Runs the load against `target` ({ name, url, pid? }) and returns its measurements.
+ * Runs the load against `target` ({ name, url, pid?, urls?, pids? }) and returns its measurements. With
+ * several instances (`urls`, `pids`), pair i's sender connects to instance i mod N and its receiver to
+ * the next instance, so every delivery to a receiver crosses instances; CPU and RSS are their sums.
  * `dbPids()` names processes whose CPU counts as the database's (PostgreSQL backends of the run's
  * database); `dbCommits()` reads its committed-transaction counter.
  */
@@ -51,7 +53,10 @@ export async function runLoad(
   process.stdout.write(`  ${label} ${target.name === 'relay' ? 'making' : 'registering'} ${2 * P} users…\n`);
   const users = await makeUsers(target, 2 * P);
   process.stdout.write(`  ${label} connecting ${2 * P} sockets (${transport})…\n`);
-  const sockets = await mapLimit(2 * P, 32, (i) => connect(target.url, users[i].auth, transport));
+  const urls = target.urls ?? [target.url];
+  const pids = target.pids ?? (target.pid ? [target.pid] : []);
+  const urlOf = (i) => (i < P ? urls[i % urls.length] : urls[(i - P + 1) % urls.length]);
+  const sockets = await mapLimit(2 * P, 32, (i) => connect(urlOf(i), users[i].auth, transport));
 
   if (options.waitQuiet > 0) {
     await waitForQuiet({ maxSeconds: options.waitQuiet, log: (line) => process.stdout.write(`${line}\n`) });
@@ -154,25 +159,27 @@ export async function runLoad(
   const commitsBefore = await dbCommits();
   const profiling = Boolean(options.profile && target.profileStart && (await target.profileStart()));
   phase.start = performance.now();
-  const serverCpu = new CpuMeter([target.pid]);
+  const serverCpu = new CpuMeter(pids);
+  const serverRssNow = () =>
+    pids.length ? pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0) : undefined;
   const dbCpu = new CpuMeter(dbProcesses);
   const clientCpuStart = process.cpuUsage();
   const machineCpu = new MachineCpuMeter();
   let serverRssPeak = 0;
   const rssSampler = setInterval(() => {
-    serverRssPeak = Math.max(serverRssPeak, rssBytes(target.pid) ?? 0);
+    serverRssPeak = Math.max(serverRssPeak, serverRssNow() ?? 0);
   }, 250);
   await sleep(duration * 1000);
   phase.end = performance.now();
   phase.sending = false;
   phase.name = 'drain';
   const seconds = (phase.end - phase.start) / 1000;
-  const serverCpuPercent = target.pid ? serverCpu.percent() : undefined;
+  const serverCpuPercent = pids.length ? serverCpu.percent() : undefined;
   const dbCpuPercent = dbProcesses.length ? dbCpu.percent() : undefined;
   const commitsAfter = await dbCommits();
   const clientCpu = process.cpuUsage(clientCpuStart);
   const machineCpuPercent = machineCpu.percent();
-  const serverRss = target.pid ? rssBytes(target.pid) : undefined;
+  const serverRss = serverRssNow();
   clearInterval(rssSampler);
   let profile;
   if (profiling) {
@@ -216,7 +223,8 @@ export async function runLoad(
     errors: { inWindow: windowErrors.count, total: errorTotal, ...errors, lost },
     serverCpuPercent,
     serverRssBytes: serverRss,
-    serverRssPeakBytes: target.pid ? serverRssPeak || undefined : undefined,
+    serverRssPeakBytes: pids.length ? serverRssPeak || undefined : undefined,
+    instances: urls.length,
     dbCpuPercent,
     dbBackends: dbProcesses.length || undefined,
     // ≈: PostgreSQL publishes these counters about once a second. Messages per commit ≈ batch size.

@@ -15,6 +15,9 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
   --client-id          send a clientMessageId with each message
   --transport T        websocket | polling                            (default websocket)
   --runs N             repeat the whole comparison N times; report medians (default 1)
+  --instances N        start N service instances on one database and Redis (needs DATABASE_URL and
+                       REDIS_URL); pair i's sender connects to instance i mod N and its receiver to
+                       the next one, so every message crosses instances        (default 1)
   --skip-relay         measure the service only
   --profile DIR        write a V8 CPU profile of each server over its measured window to DIR
                        (costs throughput: not for the numbers; summarize with bench/profile-summary.mjs)
@@ -50,6 +53,7 @@ const spec = {
   'client-id': { type: 'boolean', default: false },
   transport: { type: 'string', default: 'websocket' },
   runs: { type: 'string', default: '1' },
+  instances: { type: 'string', default: '1' },
   'skip-relay': { type: 'boolean', default: false },
   profile: { type: 'string' },
   'ack-timeout': { type: 'string', default: '10000' },
@@ -97,6 +101,15 @@ export function parseOptions(argv) {
     url = url.origin;
   }
   const idle = values.idle === undefined ? undefined : number('idle', values.idle, { min: 1 });
+  const instances = number('instances', values.instances, { min: 1 });
+  if (instances > 1 && (values.url || idle)) {
+    throw new UsageError('--instances: only for a throughput run of services the bench starts');
+  }
+  if (instances > 1 && !(process.env.DATABASE_URL && process.env.REDIS_URL)) {
+    throw new UsageError(
+      '--instances: several instances act as one only on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL',
+    );
+  }
   return {
     help: values.help,
     pairs: number('pairs', values.pairs, { min: 1 }),
@@ -108,6 +121,7 @@ export function parseOptions(argv) {
     clientId: values['client-id'],
     transport: values.transport,
     runs: number('runs', values.runs, { min: 1 }),
+    instances,
     skipRelay: values['skip-relay'],
     profile:
       values.profile === undefined

@@ -51,6 +51,8 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
  * One statement per batch: skip what the sender already stored under the same clientMessageId, bump
  * each chat's last_seq once by its count (the row lock orders concurrent writers), number the batch's
  * messages from there, insert them, and move each sender's read mark to their own newest message.
+ * New rows come back as (id, seq) only: the caller has the rest, and joining the inserted rows back to
+ * the input (or sending content back) cost more than the insert. Already-stored rows come back whole.
  */
 const INSERT_BATCH_SQL = `
 WITH input AS (
@@ -63,7 +65,9 @@ existing AS (
   JOIN messages m ON m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id
 ),
 fresh AS (
-  SELECT i.* FROM input i WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
+  SELECT i.* FROM input i
+  WHERE i.client_message_id IS NULL OR NOT EXISTS (
+    SELECT 1 FROM messages m WHERE m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id)
 ),
 counts AS (
   SELECT chat_id, count(*)::int AS n FROM fresh GROUP BY chat_id
@@ -82,21 +86,29 @@ inserted AS (
   SELECT id, chat_id, seq, sender_id, content, media_url, media_type::media_type, client_message_id, created_at
   FROM numbered
   ON CONFLICT (sender_id, client_message_id) DO NOTHING
-  RETURNING id
+  RETURNING id, seq
 ),
 read_marks AS (
   UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, own.max_seq)
   FROM (SELECT chat_id, sender_id, max(seq) AS max_seq FROM numbered GROUP BY chat_id, sender_id) own
   WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
 )
-SELECT n.ord, n.id, n.chat_id AS "chatId", n.seq, n.sender_id AS "senderId", n.content,
-       n.media_url AS "mediaUrl", n.media_type AS "mediaType", n.client_message_id AS "clientMessageId",
-       n.created_at AS "createdAt", false AS duplicate
-FROM numbered n JOIN inserted USING (id)
+SELECT id, seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
+       NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::text AS "clientMessageId",
+       NULL::timestamptz AS "createdAt", false AS duplicate
+FROM inserted
 UNION ALL
-SELECT e.ord, e.id, e.chat_id, e.seq, e.sender_id, e.content, e.media_url, e.media_type::text,
+SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text,
        e.client_message_id, e.created_at, true
 FROM existing e`;
+
+/** A row of INSERT_BATCH_SQL: (id, seq) of a new message, or the whole stored original of a retry. */
+type BatchRow =
+  | { id: string; seq: number; duplicate: false }
+  | (Omit<WrittenMessage, 'createdAt'> & {
+      createdAt: string | Date;
+      duplicate: true;
+    });
 
 @Injectable()
 export class ChatRepository {
@@ -129,7 +141,7 @@ export class ChatRepository {
   }
 
   async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
-    const rows = await this.database.query<WrittenMessage>(
+    const rows = await this.database.query<BatchRow>(
       INSERT_BATCH_SQL,
       [
         batch.map((m) => m.id),
@@ -144,7 +156,12 @@ export class ChatRepository {
       ],
       'chat_insert_batch',
     );
-    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+    const ordOf = new Map(batch.map((m, ord) => [m.id, ord]));
+    return rows.map((row) => {
+      if (row.duplicate) return { ...row, createdAt: new Date(row.createdAt) };
+      const ord = ordOf.get(row.id)!;
+      return { ...batch[ord]!, seq: row.seq, ord, duplicate: false };
+    });
   }
 
   async isMember(chatId: string, userId: string): Promise<boolean> {

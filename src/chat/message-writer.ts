@@ -10,6 +10,8 @@ import { ChatRepository, type NewMessage, type WrittenMessage } from './chat.rep
 const MAX_BATCH = 1000;
 const DEADLOCK = '40P01';
 
+type Settle = () => void;
+
 interface Pending {
   message: NewMessage;
   resolve(written: WrittenMessage): void;
@@ -44,18 +46,37 @@ export class MessageWriter {
     while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
+  /**
+   * One batch in flight at a time, so each chat's seqs follow arrival order. While a batch's acks and
+   * deliveries are being sent (CPU work), the next batch is already on its way to the database: a batch
+   * is settled on `setImmediate`, after the next write has gone out (the pool sends on a later tick), so
+   * the database and this process work at the same time instead of taking turns. Batches still settle
+   * in order: a batch that comes back before its predecessor was settled settles that one first.
+   */
   private async drain(): Promise<void> {
     this.flushing = true;
+    let waiting: Settle | undefined;
+    const settleWaiting = () => {
+      const settle = waiting;
+      waiting = undefined;
+      settle?.();
+    };
     try {
       while (this.queue.length > 0) {
-        await this.flush(this.queue.splice(0, MAX_BATCH));
+        const writing = this.flush(this.queue.splice(0, MAX_BATCH));
+        if (waiting) setImmediate(settleWaiting);
+        const settle = await writing;
+        settleWaiting();
+        waiting = settle;
       }
     } finally {
       this.flushing = false;
+      settleWaiting();
     }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  /** Writes a batch; the returned function settles its promises. */
+  private async flush(batch: Pending[]): Promise<Settle> {
     // A retry may share a batch with its original: write it once, and let the copies share the answer.
     const unique: Pending[] = [];
     const copies = new Map<Pending, Pending[]>();
@@ -80,28 +101,30 @@ export class MessageWriter {
       if (unique.length > 1 && toAppError(error).appError.code === 'INTERNAL') {
         // Not an outage: find the row at fault by writing one at a time, so the others still land.
         this.logger.warn({ err: error, size: unique.length }, 'batch write failed; retrying one by one');
-        for (const pending of unique) await this.flush([pending, ...copies.get(pending)!]);
-        return;
+        for (const pending of unique) (await this.flush([pending, ...copies.get(pending)!]))();
+        return () => {};
       }
-      for (const pending of batch) pending.reject(error);
-      return;
+      return () => {
+        for (const pending of batch) pending.reject(error);
+      };
     }
 
     this.record(
       unique.map((p) => p.message),
       results,
     );
-    unique.forEach((pending, ord) => {
-      const written = results[ord];
-      const followers = copies.get(pending)!;
-      if (!written) {
-        const error = new AppError('INTERNAL');
-        for (const p of [pending, ...followers]) p.reject(error);
-        return;
-      }
-      pending.resolve(written);
-      for (const follower of followers) follower.resolve({ ...written, duplicate: true });
-    });
+    return () =>
+      unique.forEach((pending, ord) => {
+        const written = results[ord];
+        const followers = copies.get(pending)!;
+        if (!written) {
+          const error = new AppError('INTERNAL');
+          for (const p of [pending, ...followers]) p.reject(error);
+          return;
+        }
+        pending.resolve(written);
+        for (const follower of followers) follower.resolve({ ...written, duplicate: true });
+      });
   }
 
   private record(messages: NewMessage[], results: (WrittenMessage | undefined)[]): void {

@@ -46,6 +46,29 @@ function message(
 }
 
 describe('MessageWriter (group commit on the real database)', () => {
+  it('settles batches in the order they were written, while the next batch is already being written', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const { a, chatId } = await pair();
+    const insert = chats.insertBatch.bind(chats);
+    const settled: number[] = [];
+    const track = (written: Promise<{ seq: number }>) => written.then(({ seq }) => void settled.push(seq));
+    const queued: Promise<void>[] = [];
+    const spy = vi.spyOn(chats, 'insertBatch').mockImplementation((batch) => {
+      // Arrivals during the second write form a third batch, written while the second one settles.
+      if (spy.mock.calls.length === 2) {
+        for (let i = 0; i < 30; i++) queued.push(track(writer.write(message(chatId, a, `late${i}`))));
+      }
+      return insert(batch);
+    });
+    queued.push(track(writer.write(message(chatId, a, 'first'))));
+    for (let i = 0; i < 30; i++) queued.push(track(writer.write(message(chatId, a, `m${i}`))));
+    await vi.waitFor(() => expect(queued).toHaveLength(61));
+    await Promise.all(queued);
+    expect(spy.mock.calls.map(([batch]) => batch.length)).toEqual([1, 30, 30]);
+    expect(settled).toEqual(Array.from({ length: 61 }, (_, i) => i + 1));
+    spy.mockRestore();
+  });
+
   it('writes a lone message at once, and everything sent meanwhile in the next single statement', async () => {
     const writer = new MessageWriter(chats, createLogger('silent'));
     const spy = vi.spyOn(chats, 'insertBatch');
