@@ -1,5 +1,6 @@
 // Throughput mode: per run, a fresh service (fresh data dir, fresh database) under the load, then the
 // bare relay under the same load; medians over the runs and the durable/relay ratios.
+import { randomBytes } from 'node:crypto';
 import { backendPids, committedTransactions, createBenchDatabase, redact } from './bench-database.mjs';
 import { runLoad } from './load.mjs';
 import { describePinning } from './pinning.mjs';
@@ -64,9 +65,10 @@ async function measureService(options, pinning) {
  */
 async function startInstances(count, settings) {
   if (count === 1) return startService(settings);
+  const shared = { ...settings, jwtSecret: randomBytes(36).toString('base64url') };
   const instances = [];
   try {
-    for (let i = 0; i < count; i++) instances.push(await startService(settings));
+    for (let i = 0; i < count; i++) instances.push(await startService(shared));
   } catch (error) {
     await Promise.all(instances.map((instance) => instance.stop()));
     throw error;

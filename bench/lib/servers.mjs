@@ -153,7 +153,14 @@ function baseEnv() {
  * of the work tree is read), a random JWT secret, LOG_LEVEL=warn, and DATABASE_URL / REDIS_URL only
  * when given.
  */
-export async function startService({ pinning, databaseUrl, redisUrl, fdLimit, exposeGc = false }) {
+export async function startService({
+  pinning,
+  databaseUrl,
+  redisUrl,
+  fdLimit,
+  exposeGc = false,
+  jwtSecret = randomBytes(36).toString('base64url'), // 48 characters; instances of one service share it
+}) {
   execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'live-chat-bench-'));
   const forget = onInterrupt(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -161,7 +168,7 @@ export async function startService({ pinning, databaseUrl, redisUrl, fdLimit, ex
     ...baseEnv(),
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    JWT_SECRET: jwtSecret,
     // A load generator is one IP and sends far faster than a person: lift the abuse limits.
     AUTH_RATE_LIMIT: '1000000',
     MESSAGE_RATE_LIMIT: '1000000',
