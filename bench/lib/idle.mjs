@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createBenchDatabase, redact } from './bench-database.mjs';
 import { describePinning } from './pinning.mjs';
-import { CpuMeter, openFilesLimit, openFilesLimits, rssBytes, waitForQuiet } from './proc-stats.mjs';
+import {
+  CpuMeter,
+  openFilesLimit,
+  openFilesLimits,
+  processTree,
+  rssBytes,
+  waitForQuiet,
+} from './proc-stats.mjs';
 import { machineInfo, sourceInfo, writeJson } from './report.mjs';
 import { externalService, ROOT, startRelay, startService, withFdLimit } from './servers.mjs';
 import { makeUsers } from './users.mjs';
@@ -60,7 +67,13 @@ class IdleWorker {
 
 async function serverMemory(target) {
   const usage = await target.memory({ gc: true }); // full GC first when the server has --expose-gc
-  return { rssBytes: target.pid ? rssBytes(target.pid) : undefined, heapUsedBytes: usage?.heapUsed, usage };
+  if (!target.pid) return { heapUsedBytes: usage?.heapUsed, usage };
+  // With workers, the connections live in the children: sum RSS over the tree; the probe sees only the primary.
+  const pids = processTree(target.pid);
+  const rss = pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0);
+  return pids.length > 1
+    ? { rssBytes: rss, processes: pids.length }
+    : { rssBytes: rss, heapUsedBytes: usage?.heapUsed, usage };
 }
 
 async function idleAgainst(target, options) {
@@ -68,7 +81,8 @@ async function idleAgainst(target, options) {
   const label = target.name.padEnd(7);
   if (target.pid) {
     const limit = openFilesLimit(target.pid);
-    if (limit !== undefined && limit < N + 64) {
+    const perProcess = Math.ceil(N / (target.name === 'service' ? options.workers : 1));
+    if (limit !== undefined && limit < perProcess + 64) {
       // Not fatal: what the server does at its limit is part of the answer. But say so up front.
       console.log(
         `  ${label} WARNING: the ${target.name} process may open only ${limit} files, so it cannot hold ` +
@@ -106,7 +120,7 @@ async function idleAgainst(target, options) {
       `  ${label} opening ${N} connections from ${K} client process(es), source addresses ` +
         `${localAddresses[0]}…${localAddresses.at(-1)}, ${options.connectConcurrency} handshakes in flight each`,
     );
-    const cpu = new CpuMeter([target.pid]);
+    const cpu = new CpuMeter(target.pid ? processTree(target.pid) : []);
     const began = Date.now();
     const done = workers.map((w) => w.next('connected', Math.max(300_000, N * 20)));
     const auths = users.map((u) => u.auth);
@@ -213,7 +227,7 @@ function formatIdleTable(results) {
     'client CPU %',
   ];
   const rows = results.map((r) => [
-    r.target,
+    r.after.processes > 1 ? `${r.target} (${r.after.processes} processes)` : r.target,
     String(r.openAfterSettle),
     String(r.failed),
     r.connectRate.toFixed(0),
@@ -263,6 +277,7 @@ export async function runIdle(options, pinning) {
         redisUrl,
         fdLimit,
         exposeGc: true,
+        workers: options.workers,
       });
       try {
         results.push(await idleAgainst(service, options));
@@ -295,6 +310,7 @@ export async function runIdle(options, pinning) {
     date: new Date().toISOString(),
     parameters: {
       idle: N,
+      workers: options.workers,
       socketsPerUser: options.socketsPerUser,
       idleWorkers: K,
       localAddresses: options.localAddresses,

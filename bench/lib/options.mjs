@@ -30,6 +30,8 @@ Idle mode:
   --idle-workers K     client processes that hold the connections     (default N/10000)
   --connect-concurrency C  handshakes in flight per client process   (default 200)
   --settle S           seconds to wait after the last connect before measuring (default 5)
+  --workers K          run the service with WORKERS=K: K processes on one port (needs DATABASE_URL and
+                       REDIS_URL); RSS is summed over them, heap is not reported (default 1)
 
 Both:
   --url URL            use a service that is already running (no CPU/RSS unless --pid)
@@ -63,6 +65,7 @@ const spec = {
   'idle-workers': { type: 'string' },
   'connect-concurrency': { type: 'string', default: '200' },
   settle: { type: 'string', default: '5' },
+  workers: { type: 'string', default: '1' },
   url: { type: 'string' },
   pid: { type: 'string' },
   json: { type: 'string' },
@@ -102,6 +105,10 @@ export function parseOptions(argv) {
   }
   const idle = values.idle === undefined ? undefined : number('idle', values.idle, { min: 1 });
   const instances = number('instances', values.instances, { min: 1 });
+  const workers = number('workers', values.workers, { min: 1 });
+  if (workers > 1 && (!idle || values.url || !(process.env.DATABASE_URL && process.env.REDIS_URL))) {
+    throw new UsageError('--workers: for --idle, on PostgreSQL and Redis (DATABASE_URL and REDIS_URL)');
+  }
   if (instances > 1 && (values.url || idle)) {
     throw new UsageError('--instances: only for a throughput run of services the bench starts');
   }
@@ -140,6 +147,7 @@ export function parseOptions(argv) {
         : number('idle-workers', values['idle-workers'], { min: 1 }),
     connectConcurrency: number('connect-concurrency', values['connect-concurrency'], { min: 1 }),
     settle: number('settle', values.settle, { integer: false }),
+    workers,
     url,
     pid: values.pid === undefined ? undefined : number('pid', values.pid, { min: 1 }),
     json: values.json,

@@ -27,6 +27,16 @@ export function cpuSeconds(pid) {
 }
 
 /** Resident set size in bytes (VmRSS), or undefined. */
+/** The process and its children (cluster workers), from /proc; just [pid] where that cannot be read. */
+export function processTree(pid) {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return [pid, ...(children ? children.split(/\s+/).map(Number).flatMap(processTree) : [])];
+  } catch {
+    return [pid];
+  }
+}
+
 export function rssBytes(pid) {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

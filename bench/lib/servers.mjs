@@ -159,6 +159,7 @@ export async function startService({
   redisUrl,
   fdLimit,
   exposeGc = false,
+  workers = 1,
   jwtSecret = randomBytes(36).toString('base64url'), // 48 characters; instances of one service share it
 }) {
   execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' });
@@ -176,6 +177,7 @@ export async function startService({
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   if (redisUrl) env.REDIS_URL = redisUrl;
+  if (workers > 1) env.WORKERS = String(workers);
   const nodeArgs = ['--import', PROBE, ...(exposeGc ? ['--expose-gc'] : []), join(ROOT, 'dist/main.js')];
   let server;
   try {
