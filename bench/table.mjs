@@ -12,8 +12,17 @@ const data = files.map((file) => ({ file, ...JSON.parse(readFileSync(file, 'utf8
 const n = (v, digits = 0) => (typeof v === 'number' ? v.toFixed(digits) : '–');
 const mb = (v) => (typeof v === 'number' ? (v / 1024 / 1024).toFixed(0) : '–');
 const kb = (v) => (typeof v === 'number' ? (v / 1024).toFixed(1) : '–');
-const storageOf = (d) =>
-  d.storage.databaseUrl ? (d.storage.redisUrl ? 'PostgreSQL + Redis' : 'PostgreSQL') : 'embedded PGlite';
+const storageOf = (d) => {
+  const storage = d.storage.databaseUrl
+    ? d.storage.redisUrl
+      ? 'PostgreSQL + Redis'
+      : 'PostgreSQL'
+    : 'embedded PGlite';
+  const instances = d.parameters.instances ?? 1;
+  const workers = d.parameters.workers ?? 1;
+  if (instances > 1) return `${storage}, ${instances} instances`;
+  return workers > 1 ? `${storage}, WORKERS=${workers}` : storage;
+};
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
 const throughput = data.filter((d) => d.kind === 'throughput');
