@@ -2,7 +2,7 @@
 // (bench/relay.mjs), each pinned to the server core, with a fresh data dir and a free port.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,15 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PROBE = pathToFileURL(join(ROOT, 'bench/lib/server-probe.mjs')).href;
 const RELAY = join(ROOT, 'bench/relay.mjs');
 const HOST = '127.0.0.1';
+
+/**
+ * The Node flags of `npm start` ("node <flags> dist/main.js" in package.json): the service runs as users
+ * run it, and the relay gets the same runtime tuning.
+ */
+export const NODE_FLAGS = (() => {
+  const words = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('dist/main.js'));
+})();
 
 const running = new Set();
 
@@ -178,7 +187,13 @@ export async function startService({
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   if (redisUrl) env.REDIS_URL = redisUrl;
   if (workers > 1) env.WORKERS = String(workers);
-  const nodeArgs = ['--import', PROBE, ...(exposeGc ? ['--expose-gc'] : []), join(ROOT, 'dist/main.js')];
+  const nodeArgs = [
+    ...NODE_FLAGS,
+    '--import',
+    PROBE,
+    ...(exposeGc ? ['--expose-gc'] : []),
+    join(ROOT, 'dist/main.js'),
+  ];
   let server;
   try {
     server = await startProcess({ name: 'service', nodeArgs, env, cwd: dataDir, pinning, fdLimit });
@@ -200,7 +215,7 @@ export async function startService({
 
 /** Starts the bare Socket.IO relay (no auth, no storage) the same way. */
 export async function startRelay({ pinning, fdLimit, exposeGc = false }) {
-  const nodeArgs = ['--import', PROBE, ...(exposeGc ? ['--expose-gc'] : []), RELAY];
+  const nodeArgs = [...NODE_FLAGS, '--import', PROBE, ...(exposeGc ? ['--expose-gc'] : []), RELAY];
   const server = await startProcess({ name: 'relay', nodeArgs, env: baseEnv(), cwd: ROOT, pinning, fdLimit });
   return { ...server, ...probeApi(server), stop: () => stopProcess(server) };
 }
