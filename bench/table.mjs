@@ -2,6 +2,7 @@
 // Markdown tables from bench result files (the medians for throughput runs, the figures of idle runs),
 // so BENCHMARKS.md quotes the JSON instead of retyping it. Usage: node bench/table.mjs RESULT.json …
 import { readFileSync } from 'node:fs';
+import { resultColumns } from './lib/report.mjs';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -27,45 +28,16 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
 
 const throughput = data.filter((d) => d.kind === 'throughput');
 if (throughput.length) {
-  console.log(
-    row([
-      'storage',
-      'target',
-      'msg/s',
-      'p50 ms',
-      'p99 ms',
-      'p99.9 ms',
-      'errors',
-      'server CPU %',
-      'server RSS MB',
-      'db CPU %',
-      'client CPU %',
-      'other CPU %',
-    ]),
+  const results = throughput.flatMap((d) =>
+    ['service', 'relay']
+      .filter((target) => d.median[target])
+      .map((target) => ({ label: `${storageOf(d)} | ${target}`, result: d.median[target] })),
   );
-  console.log(row(Array(12).fill('---')));
-  for (const d of throughput) {
-    for (const target of ['service', 'relay']) {
-      const r = d.median[target];
-      if (!r) continue;
-      console.log(
-        row([
-          storageOf(d),
-          target,
-          n(r.throughput),
-          n(r.latency?.p50, 1),
-          n(r.latency?.p99, 1),
-          n(r.latency?.p999, 1),
-          n(r.errors?.total),
-          n(r.serverCpuPercent),
-          mb(r.serverRssBytes),
-          n(r.dbCpuPercent),
-          n(r.clientCpuPercent),
-          n(r.otherCpuPercent),
-        ]),
-      );
-    }
-  }
+  const { header, lines } = resultColumns(results, 'storage | target');
+  console.log(row(header));
+  // The first cell holds two Markdown columns.
+  console.log(row(['---', ...header.map(() => '---')]));
+  for (const line of lines) console.log(row(line));
   console.log(
     `\n${row(['storage', 'runs', 'throughput service/relay', 'p99 service/relay', 'p50 service/relay', 'file'])}`,
   );

@@ -14,7 +14,7 @@ import {
   sourceInfo,
   writeJson,
 } from './report.mjs';
-import { externalService, startRelay, startService } from './servers.mjs';
+import { externalService, NODE_FLAGS, startRelay, startService } from './servers.mjs';
 
 const TRIES = 3;
 
@@ -100,38 +100,46 @@ export async function runComparison(options, pinning) {
     redisUrl: options.url ? undefined : Boolean(redisUrl),
     redis: options.url ? 'unknown' : redisUrl ? `Redis ${redact(redisUrl)}` : 'in-memory',
   };
-  const {
-    pairs,
-    inflight,
-    duration,
-    warmup,
-    size,
-    media,
-    clientId,
-    transport,
-    runs: runCount,
-    instances,
-  } = options;
+  const parameters = {
+    pairs: options.pairs,
+    inflight: options.inflight,
+    duration: options.duration,
+    warmup: options.warmup,
+    size: options.size,
+    media: options.media,
+    clientId: options.clientId,
+    transport: options.transport,
+    runs: options.runs,
+    instances: options.instances,
+    ackTimeoutMs: options.ackTimeoutMs,
+    waitQuiet: options.waitQuiet,
+    maxOther: Number.isFinite(options.maxOther) ? options.maxOther : null,
+    skipRelay: options.skipRelay,
+    url: options.url ?? null,
+    nodeFlags: NODE_FLAGS,
+  };
   console.log(
-    `bench: ${pairs} pairs x ${inflight} in flight, ${warmup} s warm-up + ${duration} s measured, ` +
-      `${size} B content${media ? ' + media' : ''}${clientId ? ' + clientMessageId' : ''}, ${transport}, ` +
-      `${runCount} run(s)`,
+    `bench: ${options.pairs} pairs x ${options.inflight} in flight, ${options.warmup} s warm-up + ` +
+      `${options.duration} s measured, ${options.size} B content${options.media ? ' + media' : ''}` +
+      `${options.clientId ? ' + clientMessageId' : ''}, ${options.transport}, ${options.runs} run(s), ` +
+      `node ${NODE_FLAGS.join(' ')}`,
   );
   console.log(`storage: ${storage.database}, ${storage.redis}`);
-  if (instances > 1) console.log(`service: ${instances} instances, each pair split across two of them`);
+  if (options.instances > 1)
+    console.log(`service: ${options.instances} instances, each pair split across two of them`);
   console.log(`pinning: ${describePinning(pinning)}`);
   if (options.url && !options.pid) console.log('service: external, no --pid: no server CPU/RSS');
 
   const runs = [];
-  for (let r = 1; r <= runCount; r++) {
-    console.log(`\nrun ${r}/${runCount}`);
+  for (let r = 1; r <= options.runs; r++) {
+    console.log(`\nrun ${r}/${options.runs}`);
     const service = await undisturbed(() => measureService(options, pinning), options);
     const relay = options.skipRelay
       ? undefined
       : await undisturbed(() => measureRelay(options, pinning), options);
     const run = { service, relay, ratios: ratiosOf(service, relay) };
     runs.push(run);
-    if (runCount > 1) {
+    if (options.runs > 1) {
       console.log(`\n${formatTable(rowsOf(run))}\n${formatRatios(run.ratios, 1)}`);
     }
   }
@@ -148,29 +156,13 @@ export async function runComparison(options, pinning) {
           p999: median(runs.map((r) => r.ratios.p999)),
         },
   };
-  const title = runCount > 1 ? `median of ${runCount} runs` : 'result';
-  console.log(`\n${title}\n${formatTable(rowsOf(summary))}\n\n${formatRatios(summary.ratios, runCount)}`);
+  const title = options.runs > 1 ? `median of ${options.runs} runs` : 'result';
+  console.log(`\n${title}\n${formatTable(rowsOf(summary))}\n\n${formatRatios(summary.ratios, options.runs)}`);
 
   const file = writeJson(options.json, {
     kind: 'throughput',
     date: new Date().toISOString(),
-    parameters: {
-      pairs,
-      inflight,
-      duration,
-      warmup,
-      size,
-      media,
-      clientId,
-      transport,
-      runs: runCount,
-      instances,
-      ackTimeoutMs: options.ackTimeoutMs,
-      waitQuiet: options.waitQuiet,
-      maxOther: Number.isFinite(options.maxOther) ? options.maxOther : null,
-      skipRelay: options.skipRelay,
-      url: options.url ?? null,
-    },
+    parameters,
     machine: machineInfo(),
     source: sourceInfo(),
     pinning,

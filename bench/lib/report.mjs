@@ -42,10 +42,14 @@ export function ratiosOf(service, relay) {
 const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
 const mb = (bytes) => (typeof bytes === 'number' ? (bytes / 1024 / 1024).toFixed(0) : '-');
 
-export function formatTable(rows) {
+/**
+ * The header and the cells of one row per `{ label, result }` (a target's measurements): the terminal
+ * table prints them padded, bench/table.mjs as Markdown. The database columns only when one was measured.
+ */
+export function resultColumns(rows, firstHeader = 'target') {
   const withDb = rows.some((r) => r.result.dbCpuPercent !== undefined);
   const header = [
-    'target',
+    firstHeader,
     'msg/s',
     'p50 ms',
     'p99 ms',
@@ -71,6 +75,11 @@ export function formatTable(rows) {
     cells.push(fixed(result.clientCpuPercent, 0), fixed(result.otherCpuPercent, 0));
     return cells;
   });
+  return { header, lines };
+}
+
+export function formatTable(rows) {
+  const { header, lines } = resultColumns(rows);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

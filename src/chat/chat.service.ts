@@ -7,30 +7,13 @@ import type { PublicUser } from '../users/user.types.js';
 import { causeCode } from '../users/users.repository.js';
 import type { DeliveryReceipt, ReadReceipt } from './chat.events.js';
 import { ChatRepository, type ChatRow, type MessageWithSender } from './chat.repository.js';
+import type { ChatView, Page } from './chat.types.js';
 import { ChatCache, directKey } from './chat-cache.js';
 import type { MessageSendInput } from './message.schemas.js';
 import { type MessageView, toMessageView } from './message.types.js';
 import { MessageWriter } from './message-writer.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
-
-export interface ChatView {
-  id: string;
-  type: 'DIRECT' | 'GROUP';
-  peer: PublicUser;
-  lastMessage: MessageView | null;
-  unreadCount: number;
-  /** The caller's read mark, and the peer's read and delivered marks (seqs), for ticks. */
-  readSeq: number;
-  peerReadSeq: number;
-  peerDeliveredSeq: number;
-  updatedAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
 
 export interface SendResult {
   message: MessageView;

@@ -125,4 +125,25 @@ describe('MessageWriter (group commit on the real database)', () => {
     expect(again).toMatchObject({ id: original.id, seq: original.seq, duplicate: true });
     expect(next.seq).toBe(original.seq + 1);
   });
+
+  it('refuses a message whose sender is not a member of the chat; the rest of its batch still lands', async () => {
+    const writer = new MessageWriter(chats, createLogger('silent'));
+    const { a, chatId } = await pair();
+    const { a: outsider } = await pair();
+    await expect(chats.insertBatch([message(chatId, outsider, 'intruder')])).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'messages_chat_member_fk',
+    });
+
+    const first = writer.write(message(chatId, a, 'first'));
+    // Both queue behind the first write and share the next batch, which the outsider's row fails.
+    const good = writer.write(message(chatId, a, 'good'));
+    const bad = writer.write(message(chatId, outsider, 'intruder'));
+    await expect(bad).rejects.toMatchObject({ code: '23503' });
+    expect((await first).seq).toBe(1);
+    expect((await good).seq).toBe(2);
+    const history = await chats.messagesBefore(chatId, undefined, 10);
+    expect(history.map((m) => m.content)).toEqual(['good', 'first']);
+    expect((await chats.getChat(a, chatId))?.lastSeq).toBe(2);
+  });
 });

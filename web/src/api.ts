@@ -1,45 +1,14 @@
 // REST calls with the stored tokens; a 401 triggers one refresh (POST /api/auth/refresh) and a retry.
 
-export interface PublicUser {
-  id: string;
-  name: string;
-  avatar: string | null;
-}
+// The server's own view types (type-only: nothing of the server is bundled).
+import type { ChatView, Page } from '../../src/chat/chat.types.js';
+import type { MediaType, MessageView } from '../../src/chat/message.types.js';
+import type { PublicUser, UserView } from '../../src/users/user.types.js';
 
-export interface Me extends PublicUser {
-  email: string;
-}
-
-export type MediaType = 'VIDEO' | 'AUDIO';
-
-export interface Message {
-  id: string;
-  chatId: string;
-  content: string;
-  mediaUrl: string | null;
-  mediaType: MediaType | null;
-  sender: PublicUser;
-  createdAt: string;
-  seq: number;
-  clientMessageId: string | null;
-}
-
-export interface Chat {
-  id: string;
-  type: 'DIRECT' | 'GROUP';
-  peer: PublicUser;
-  lastMessage: Message | null;
-  unreadCount: number;
-  readSeq: number;
-  peerReadSeq: number;
-  peerDeliveredSeq: number;
-  updatedAt: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { MediaType, Page, PublicUser };
+export type Me = UserView;
+export type Message = MessageView;
+export type Chat = ChatView;
 
 export interface Session {
   accessToken: string;
