@@ -160,7 +160,21 @@ export class ChatRepository {
     return rows.map((row) => {
       if (row.duplicate) return { ...row, createdAt: new Date(row.createdAt) };
       const ord = ordOf.get(row.id)!;
-      return { ...batch[ord]!, seq: row.seq, ord, duplicate: false };
+      const m = batch[ord]!;
+      // A literal, not a spread: this runs for every message sent.
+      return {
+        id: m.id,
+        chatId: m.chatId,
+        seq: row.seq,
+        senderId: m.senderId,
+        content: m.content,
+        mediaUrl: m.mediaUrl,
+        mediaType: m.mediaType,
+        clientMessageId: m.clientMessageId,
+        createdAt: m.createdAt,
+        ord,
+        duplicate: false,
+      };
     });
   }
 

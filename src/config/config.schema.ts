@@ -94,7 +94,9 @@ export const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
-  CONNECTION_RECOVERY_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  // Off by default: it keeps every broadcast packet in memory for the window (about a fifth of the CPU
+  // at full load, in garbage collection), and GET /api/sync is the guarantee anyway.
+  CONNECTION_RECOVERY_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MEDIA_MAX_BYTES: z.coerce
     .number()

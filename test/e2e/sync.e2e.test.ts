@@ -119,6 +119,9 @@ describe('GET /api/sync', () => {
 });
 
 describe('connection-state recovery (a speed-up, not the guarantee)', () => {
+  // Off by default; this app turns it on.
+  const r = useTestApp({ env: { CONNECTION_RECOVERY_SECONDS: '10' } });
+
   async function dropAndRecover(socket: ClientSocket, whileAway: () => Promise<void>): Promise<void> {
     const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
     socket.io.engine.close();
@@ -128,27 +131,27 @@ describe('connection-state recovery (a speed-up, not the guarantee)', () => {
   }
 
   function recoverableSocket(user: TestUser): Promise<ClientSocket> {
-    const socket: ClientSocket = io(`${t.app.baseUrl}/chat`, {
+    const socket: ClientSocket = io(`${r.app.baseUrl}/chat`, {
       transports: ['websocket'],
       forceNew: true,
       auth: { token: user.accessToken },
       reconnectionDelay: 50,
     });
-    t.track(socket);
+    r.track(socket);
     return new Promise((resolve) => socket.once('connect', () => resolve(socket)));
   }
 
   it('replays events that travel through the Socket.IO adapter (receipts), with or without Redis', async () => {
-    const [a, b] = [await createUser(t.http), await createUser(t.http)];
-    const [sa, sb] = [await t.online(a), await recoverableSocket(b)];
+    const [a, b] = [await createUser(r.http), await createUser(r.http)];
+    const [sa, sb] = [await r.online(a), await recoverableSocket(b)];
     const receipts = new Inbox(sb, 'chat:message_read');
     const m1 = await sendOk(sb, { receiverId: a.id, content: 'one' });
     const m2 = await sendOk(sb, { receiverId: a.id, content: 'two' });
     // Recovery resumes from the offset of the last packet received, so there must be one.
-    await t.http.post(`/api/chats/${m1.chatId}/read`, { messageId: m1.id }, a.accessToken);
+    await r.http.post(`/api/chats/${m1.chatId}/read`, { messageId: m1.id }, a.accessToken);
     await receipts.waitFor(1);
     await dropAndRecover(sb, async () => {
-      await t.http.post(`/api/chats/${m2.chatId}/read`, { messageId: m2.id }, a.accessToken);
+      await r.http.post(`/api/chats/${m2.chatId}/read`, { messageId: m2.id }, a.accessToken);
     });
     expect(sb.recovered).toBe(true);
     expect((await receipts.waitFor(2)).map((r) => r.seq)).toEqual([1, 2]);
@@ -159,8 +162,8 @@ describe('connection-state recovery (a speed-up, not the guarantee)', () => {
   it.skipIf(Boolean(process.env.REDIS_URL))(
     'replays a message missed during a short drop (in-memory mode)',
     async () => {
-      const [a, b] = [await createUser(t.http), await createUser(t.http)];
-      const [sa, sb] = [await t.online(a), await recoverableSocket(b)];
+      const [a, b] = [await createUser(r.http), await createUser(r.http)];
+      const [sa, sb] = [await r.online(a), await recoverableSocket(b)];
       const inbox = new Inbox(sb, 'chat:message_receive');
       const before = await sendOk(sa, { receiverId: b.id, content: 'before the drop' });
       await inbox.waitFor(1);
@@ -172,4 +175,25 @@ describe('connection-state recovery (a speed-up, not the guarantee)', () => {
       expect(await inbox.waitFor(2)).toEqual([before, missed]);
     },
   );
+});
+
+it('is off by default: a dropped socket reconnects unrecovered, and sync brings what it missed', async () => {
+  const [a, b] = [await createUser(t.http), await createUser(t.http)];
+  const { token } = await syncAll(b, undefined, 100);
+  const socket: ClientSocket = t.track(
+    io(`${t.app.baseUrl}/chat`, {
+      transports: ['websocket'],
+      forceNew: true,
+      auth: { token: b.accessToken },
+      reconnectionDelay: 50,
+    }),
+  );
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
+  socket.io.engine.close();
+  await dropped;
+  const missed = await sendOk(await t.online(a), { receiverId: b.id, content: 'while you were away' });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  expect(socket.recovered).toBeFalsy(); // undefined: the server offered no session to recover
+  expect((await syncAll(b, token, 100)).messages).toEqual([missed]);
 });
