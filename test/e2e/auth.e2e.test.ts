@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createUser, userInput } from '../support/factories.js';
-import { HttpClient } from '../support/http.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(() => app.close());
+const t = useTestApp();
 
 describe('POST /api/auth/register', () => {
   it('creates an account and answers 201 with tokens and the user', async () => {
     const input = userInput({ avatar: 'https://cdn.example.test/a.png' });
-    const res = await http.post('/api/auth/register', input);
+    const res = await t.http.post('/api/auth/register', input);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       accessToken: expect.any(String),
@@ -33,10 +25,13 @@ describe('POST /api/auth/register', () => {
 
   it('stores the email in lower case and refuses the same email in another case with 409', async () => {
     const input = userInput();
-    const first = await http.post('/api/auth/register', { ...input, email: input.email.toUpperCase() });
+    const first = await t.http.post('/api/auth/register', { ...input, email: input.email.toUpperCase() });
     expect(first.status).toBe(201);
     expect(first.body.user.email).toBe(input.email);
-    const again = await http.post('/api/auth/register', { ...input, email: input.email.replace(/^u/, 'U') });
+    const again = await t.http.post('/api/auth/register', {
+      ...input,
+      email: input.email.replace(/^u/, 'U'),
+    });
     expect(again.status).toBe(409);
     expect(again.body).toEqual({
       statusCode: 409,
@@ -55,7 +50,7 @@ describe('POST /api/auth/register', () => {
     ['a javascript: avatar', { avatar: 'javascript:alert(1)' }, 'avatar'],
     ['a name of the wrong type', { name: 42 }, 'name'],
   ])('refuses %s with 400 naming the field', async (_label, override, field) => {
-    const res = await http.post('/api/auth/register', { ...userInput(), ...override });
+    const res = await t.http.post('/api/auth/register', { ...userInput(), ...override });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details.map((d: { path: string }) => d.path)).toContain(field);
@@ -63,7 +58,7 @@ describe('POST /api/auth/register', () => {
 
   it('accepts passwords of exactly 8 and 256 characters and names of 80', async () => {
     for (const password of ['p'.repeat(8), 'p'.repeat(256)]) {
-      const res = await http.post('/api/auth/register', userInput({ password, name: 'n'.repeat(80) }));
+      const res = await t.http.post('/api/auth/register', userInput({ password, name: 'n'.repeat(80) }));
       expect(res.status).toBe(201);
     }
   });
@@ -71,8 +66,8 @@ describe('POST /api/auth/register', () => {
 
 describe('POST /api/auth/login', () => {
   it('logs in with the right password, whatever the case of the email', async () => {
-    const user = await createUser(http);
-    const res = await http.post('/api/auth/login', {
+    const user = await createUser(t.http);
+    const res = await t.http.post('/api/auth/login', {
       email: user.email.toUpperCase(),
       password: user.password,
     });
@@ -82,9 +77,9 @@ describe('POST /api/auth/login', () => {
   });
 
   it('gives the same 401 for a wrong password and for an unknown email', async () => {
-    const user = await createUser(http);
-    const wrong = await http.post('/api/auth/login', { email: user.email, password: 'wrong password' });
-    const unknown = await http.post('/api/auth/login', {
+    const user = await createUser(t.http);
+    const wrong = await t.http.post('/api/auth/login', { email: user.email, password: 'wrong password' });
+    const unknown = await t.http.post('/api/auth/login', {
       email: 'nobody@example.test',
       password: user.password,
     });
@@ -99,15 +94,15 @@ describe('POST /api/auth/login', () => {
   });
 
   it('refuses a body without a password with 400', async () => {
-    const res = await http.post('/api/auth/login', { email: 'a@example.test' });
+    const res = await t.http.post('/api/auth/login', { email: 'a@example.test' });
     expect(res.status).toBe(400);
   });
 });
 
 describe('GET and PATCH /api/users/me', () => {
   it('returns the caller', async () => {
-    const user = await createUser(http);
-    const res = await http.get('/api/users/me', user.accessToken);
+    const user = await createUser(t.http);
+    const res = await t.http.get('/api/users/me', user.accessToken);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: user.id,
@@ -123,56 +118,56 @@ describe('GET and PATCH /api/users/me', () => {
     ['a forged token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic2lkIjoieSJ9.c2lnbmF0dXJl'],
     ['garbage', 'not-a-jwt'],
   ])('answers 401 with %s', async (_label, token) => {
-    const res = await http.get('/api/users/me', token);
+    const res = await t.http.get('/api/users/me', token);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('UNAUTHORIZED');
   });
 
   it('changes name and avatar, and clears the avatar with null', async () => {
-    const user = await createUser(http);
-    const changed = await http.patch(
+    const user = await createUser(t.http);
+    const changed = await t.http.patch(
       '/api/users/me',
       { name: '  Emil  ', avatar: 'https://x.test/e.jpg' },
       user.accessToken,
     );
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ name: 'Emil', avatar: 'https://x.test/e.jpg' });
-    const cleared = await http.patch('/api/users/me', { avatar: null }, user.accessToken);
+    const cleared = await t.http.patch('/api/users/me', { avatar: null }, user.accessToken);
     expect(cleared.body.avatar).toBeNull();
-    expect((await http.get('/api/users/me', user.accessToken)).body).toMatchObject({
+    expect((await t.http.get('/api/users/me', user.accessToken)).body).toMatchObject({
       name: 'Emil',
       avatar: null,
     });
   });
 
   it('refuses an empty change or a bad avatar with 400 and changes nothing', async () => {
-    const user = await createUser(http);
-    expect((await http.patch('/api/users/me', {}, user.accessToken)).status).toBe(400);
-    const bad = await http.patch(
+    const user = await createUser(t.http);
+    expect((await t.http.patch('/api/users/me', {}, user.accessToken)).status).toBe(400);
+    const bad = await t.http.patch(
       '/api/users/me',
       { name: 'New', avatar: 'ftp://x.test/a' },
       user.accessToken,
     );
     expect(bad.status).toBe(400);
-    expect((await http.get('/api/users/me', user.accessToken)).body.name).toBe(user.name);
+    expect((await t.http.get('/api/users/me', user.accessToken)).body.name).toBe(user.name);
   });
 });
 
 describe('GET /api/users?q=', () => {
   it('finds people by part of their name or exact email, never the caller, without emails', async () => {
     const tag = `Zq${Date.now().toString(36)}`;
-    const me = await createUser(http, { name: `${tag} Me` });
-    const other = await createUser(http, { name: `${tag} Other` });
-    const byName = await http.get(`/api/users?q=${encodeURIComponent(tag.toLowerCase())}`, me.accessToken);
+    const me = await createUser(t.http, { name: `${tag} Me` });
+    const other = await createUser(t.http, { name: `${tag} Other` });
+    const byName = await t.http.get(`/api/users?q=${encodeURIComponent(tag.toLowerCase())}`, me.accessToken);
     expect(byName.status).toBe(200);
     expect(byName.body).toEqual({ items: [{ id: other.id, name: other.name, avatar: null }] });
-    const byEmail = await http.get(`/api/users?q=${encodeURIComponent(other.email)}`, me.accessToken);
+    const byEmail = await t.http.get(`/api/users?q=${encodeURIComponent(other.email)}`, me.accessToken);
     expect(byEmail.body.items.map((u: { id: string }) => u.id)).toEqual([other.id]);
   });
 
   it('treats % and _ literally', async () => {
-    const me = await createUser(http);
-    const res = await http.get('/api/users?q=%25', me.accessToken);
+    const me = await createUser(t.http);
+    const res = await t.http.get('/api/users?q=%25', me.accessToken);
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([]);
   });
@@ -180,47 +175,47 @@ describe('GET /api/users?q=', () => {
 
 describe('refresh and logout', () => {
   it('rotates: the new pair works and the old refresh token is refused', async () => {
-    const user = await createUser(http);
-    const first = await http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    const user = await createUser(t.http);
+    const first = await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
     expect(first.status).toBe(200);
     expect(first.body.refreshToken).not.toBe(user.refreshToken);
-    expect((await http.get('/api/users/me', first.body.accessToken)).status).toBe(200);
-    const reused = await http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    expect((await t.http.get('/api/users/me', first.body.accessToken)).status).toBe(200);
+    const reused = await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
     expect(reused.status).toBe(401);
     expect(reused.body.code).toBe('INVALID_REFRESH_TOKEN');
   });
 
   it('revokes the whole session when a spent refresh token is presented again', async () => {
-    const user = await createUser(http);
-    const rotated = await http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    const user = await createUser(t.http);
+    const rotated = await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
     expect(rotated.status).toBe(200);
-    expect((await http.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
     // The legitimate holder's newer token dies with the session.
-    expect((await http.post('/api/auth/refresh', { refreshToken: rotated.body.refreshToken })).status).toBe(
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: rotated.body.refreshToken })).status).toBe(
       401,
     );
   });
 
   it('leaves other sessions of the same user alone', async () => {
-    const user = await createUser(http);
-    const other = await http.post('/api/auth/login', { email: user.email, password: user.password });
-    await http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
-    await http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
-    expect((await http.post('/api/auth/refresh', { refreshToken: other.body.refreshToken })).status).toBe(
+    const user = await createUser(t.http);
+    const other = await t.http.post('/api/auth/login', { email: user.email, password: user.password });
+    await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: other.body.refreshToken })).status).toBe(
       200,
     );
   });
 
   it('refuses an unknown or missing refresh token', async () => {
-    expect((await http.post('/api/auth/refresh', { refreshToken: 'nope' })).status).toBe(401);
-    expect((await http.post('/api/auth/refresh', {})).status).toBe(400);
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: 'nope' })).status).toBe(401);
+    expect((await t.http.post('/api/auth/refresh', {})).status).toBe(400);
   });
 
   it('logout answers 204 and its refresh token stops working', async () => {
-    const user = await createUser(http);
-    const out = await http.post('/api/auth/logout', undefined, user.accessToken);
+    const user = await createUser(t.http);
+    const out = await t.http.post('/api/auth/logout', undefined, user.accessToken);
     expect(out.status).toBe(204);
-    expect((await http.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
-    expect((await http.post('/api/auth/logout')).status).toBe(401);
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+    expect((await t.http.post('/api/auth/logout')).status).toBe(401);
   });
 });

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../support/http.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/use-test-app.js';
 
-let app: TestApp;
-let http: HttpClient;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  http = new HttpClient(app.baseUrl);
-});
-afterAll(() => app.close());
+const t = useTestApp();
 
 describe('health', () => {
   it('is alive', async () => {
-    expect(await http.get('/api/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await t.http.get('/api/health')).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
   it('is ready when the database (and Redis, when configured) answers', async () => {
-    const res = await http.get('/api/health/ready');
+    const res = await t.http.get('/api/health/ready');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       status: 'ok',
@@ -29,7 +21,7 @@ describe('health', () => {
 
 describe('errors', () => {
   it('answers malformed JSON with 400 MALFORMED_JSON', async () => {
-    const res = await http.request('POST', '/api/auth/login', {
+    const res = await t.http.request('POST', '/api/auth/login', {
       rawBody: '{"email": ',
       headers: { 'content-type': 'application/json' },
     });
@@ -45,7 +37,7 @@ describe('errors', () => {
   });
 
   it('answers an unknown route with 404 ROUTE_NOT_FOUND', async () => {
-    const res = await http.get('/api/no-such-thing');
+    const res = await t.http.get('/api/no-such-thing');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({
       statusCode: 404,
@@ -56,7 +48,7 @@ describe('errors', () => {
   });
 
   it('answers an oversize body with 413 and no stack trace', async () => {
-    const res = await http.request('POST', '/api/auth/login', {
+    const res = await t.http.request('POST', '/api/auth/login', {
       rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) }),
       headers: { 'content-type': 'application/json' },
     });
@@ -66,7 +58,7 @@ describe('errors', () => {
   });
 
   it('answers a JSON array where an object is expected with 400', async () => {
-    const res = await http.post('/api/auth/register', [1, 2, 3]);
+    const res = await t.http.post('/api/auth/register', [1, 2, 3]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });

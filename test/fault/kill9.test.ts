@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { describe, expect, inject, it, onTestFailed } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
-import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';
-import { type ClientSocket, closeAll, connect, send, sendOk } from '../support/socket.js';
+import { startProcessApp, useProcessApps } from '../support/process-app.js';
+import { connect, send, sendOk } from '../support/socket.js';
 import { condensedLog } from './log-summary.js';
 
 const databaseUrl = inject('databaseUrl');
@@ -21,14 +21,7 @@ describe.skipIf(!databaseUrl)('kill -9 of the service under load', () => {
     AUTH_RATE_LIMIT: '1000000',
     ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: `k9${randomBytes(4).toString('hex')}` } : {}),
   };
-  const apps: ProcessApp[] = [];
-  const sockets: ClientSocket[] = [];
-
-  beforeAll(() => buildOnce());
-  afterAll(async () => {
-    closeAll(...sockets);
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
-  });
+  const { apps, sockets } = useProcessApps();
 
   it('loses no acknowledged message; resending the unacknowledged ones leaves exactly one copy of each', async () => {
     const first = await startProcessApp(env);

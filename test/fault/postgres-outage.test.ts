@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { describe, expect, inject, it, onTestFailed } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
-import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';
-import { type ClientSocket, closeAll, connect, type SendAck, sendOk } from '../support/socket.js';
+import { type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';
+import { type ClientSocket, connect, type SendAck, sendOk } from '../support/socket.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { condensedLog } from './log-summary.js';
 
@@ -28,15 +28,7 @@ interface Attempt {
 
 describe.skipIf(!databaseUrl)('PostgreSQL unreachable under load', () => {
   const proxies: TcpProxy[] = [];
-  const apps: ProcessApp[] = [];
-  const sockets: ClientSocket[] = [];
-
-  beforeAll(() => buildOnce());
-  afterAll(async () => {
-    closeAll(...sockets);
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
-    await Promise.all(proxies.map((proxy) => proxy.close()));
-  });
+  const { apps, sockets } = useProcessApps(() => Promise.all(proxies.map((proxy) => proxy.close())));
 
   /** The service as a process whose every database connection goes through a proxy the test controls. */
   async function proxiedService(): Promise<{ proxy: TcpProxy; app: ProcessApp }> {

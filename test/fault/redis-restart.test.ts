@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
+import { describe, expect, inject, it, onTestFailed } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
-import { buildOnce, freePort, type ProcessApp, startProcessApp } from '../support/process-app.js';
-import { type ClientSocket, closeAll, connect, type SendAck } from '../support/socket.js';
+import { freePort, type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';
+import { type ClientSocket, connect, type SendAck } from '../support/socket.js';
 import { condensedLog } from './log-summary.js';
 import { type PrivateRedis, startRedis } from './redis-server.js';
 
@@ -64,15 +64,7 @@ async function sendUntilAccepted(
 // The shared Redis on 6379 is never touched: the instances here use a private redis-server.
 describe.skipIf(!databaseUrl || !redisUrl)('Redis restarted under two instances', () => {
   let redis: PrivateRedis | undefined;
-  const apps: ProcessApp[] = [];
-  const sockets: ClientSocket[] = [];
-
-  beforeAll(() => buildOnce());
-  afterAll(async () => {
-    closeAll(...sockets);
-    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
-    await redis?.kill();
-  });
+  const { apps, sockets } = useProcessApps(async () => redis?.kill());
 
   it('both instances reconnect, cross-instance fan-out resumes, and neither process crashes', async () => {
     const port = await freePort();

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { type ClientSocket, closeAll } from './socket.js';
 
 export interface ProcessApp {
   child: ChildProcess;
@@ -11,6 +13,25 @@ export interface ProcessApp {
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * For a suite that runs the service as processes: dist/ is built before it; after it every socket in
+ * `sockets` is closed, every process in `apps` killed, and then `cleanup` runs.
+ */
+export function useProcessApps(cleanup?: () => Promise<unknown>): {
+  apps: ProcessApp[];
+  sockets: ClientSocket[];
+} {
+  const apps: ProcessApp[] = [];
+  const sockets: ClientSocket[] = [];
+  beforeAll(() => buildOnce());
+  afterAll(async () => {
+    closeAll(...sockets);
+    await Promise.all(apps.map((app) => app.stop('SIGKILL')));
+    await cleanup?.();
+  });
+  return { apps, sockets };
 }
 
 /** Builds dist/ if the sources changed, so the processes run the code under test. */
