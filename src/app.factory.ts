@@ -11,6 +11,7 @@ import { openDatabase, runMigrations } from './database/database.js';
 import { ChatSocketAdapter } from './realtime/socket-io.adapter.js';
 import { openRedis, redactUrl } from './redis/redis.js';
 import { RedisBus } from './redis/redis-bus.js';
+import { GLOBAL_PREFIX, PREFIX_EXCLUDED } from './route-prefix.js';
 import { registerWebClient } from './web/web-static.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -47,7 +48,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
     adapter,
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
-  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.setGlobalPrefix(GLOBAL_PREFIX, { exclude: PREFIX_EXCLUDED });
   app.enableCors({ origin: config.corsOrigins, credentials: true });
   // Helmet's default CSP, plus what the web client at / needs: YouTube embeds, media from this origin and
   // the http(s) URLs users send, and the Socket.IO websocket. No upgrade-insecure-requests: the service

@@ -1,6 +1,4 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { AppError } from '../common/errors/app-error.js';
-import { bearerToken } from './bearer-token.js';
 import type { AuthenticatedRequest } from './current-user.decorator.js';
 import { TokenService } from './token.service.js';
 
@@ -10,9 +8,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new AppError('UNAUTHORIZED');
-    const claims = await this.tokens.verifyAccess(token);
+    const claims = await this.tokens.verifyBearer(request.headers.authorization);
     request.user = { id: claims.userId, sessionId: claims.sessionId };
     return true;
   }

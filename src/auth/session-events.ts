@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
-export type Revocation = { sessionId: string } | { userId: string };
+type Revocation = { sessionId: string } | { userId: string };
 type Listener = (revocation: Revocation) => void;
 
 /** Tells the realtime layer that sessions ended, so it can cut the sockets that belong to them. */

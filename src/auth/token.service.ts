@@ -4,6 +4,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../common/errors/app-error.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { bearerToken } from './bearer-token.js';
 
 export interface AccessClaims {
   userId: string;
@@ -25,6 +26,13 @@ export class TokenService {
       .setIssuedAt()
       .setExpirationTime(`${this.config.jwt.accessTtlSeconds}s`)
       .sign(this.config.jwt.secret);
+  }
+
+  /** The claims of the access token in an `Authorization: Bearer …` header; UNAUTHORIZED without one. */
+  async verifyBearer(authorization: string | string[] | undefined): Promise<AccessClaims> {
+    const token = bearerToken(authorization);
+    if (!token) throw new AppError('UNAUTHORIZED');
+    return this.verifyAccess(token);
   }
 
   async verifyAccess(token: string): Promise<AccessClaims> {

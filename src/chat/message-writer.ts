@@ -101,18 +101,18 @@ export class MessageWriter {
       if (unique.length > 1 && toAppError(error).appError.code === 'INTERNAL') {
         // Not an outage: find the row at fault by writing one at a time, so the others still land.
         this.logger.warn({ err: error, size: unique.length }, 'batch write failed; retrying one by one');
-        for (const pending of unique) (await this.flush([pending, ...copies.get(pending)!]))();
-        return () => {};
+        const settles: Settle[] = [];
+        for (const pending of unique) settles.push(await this.flush([pending, ...copies.get(pending)!]));
+        return () => {
+          for (const settle of settles) settle();
+        };
       }
       return () => {
         for (const pending of batch) pending.reject(error);
       };
     }
 
-    this.record(
-      unique.map((p) => p.message),
-      results,
-    );
+    this.record(unique, results);
     return () =>
       unique.forEach((pending, ord) => {
         const written = results[ord];
@@ -127,17 +127,17 @@ export class MessageWriter {
       });
   }
 
-  private record(messages: NewMessage[], results: (WrittenMessage | undefined)[]): void {
+  private record(written: Pending[], results: (WrittenMessage | undefined)[]): void {
     if (!this.metrics) return;
     const now = Date.now();
     let stored = 0;
-    messages.forEach((message, ord) => {
+    written.forEach(({ message }, ord) => {
       if (!results[ord] || results[ord].duplicate) return;
       stored += 1;
       this.metrics!.sendToCommitSeconds.observe((now - message.createdAt.getTime()) / 1000);
     });
     this.metrics.messagesStored.inc(stored);
-    this.metrics.writeBatchSize.observe(messages.length);
+    this.metrics.writeBatchSize.observe(written.length);
   }
 
   /** Results in batch order; undefined where a row neither landed nor was found. */

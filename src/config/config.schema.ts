@@ -2,22 +2,24 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration.js';
 
-const optionalUrl = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
-      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
-    });
-
 const optionalText = () =>
   z
     .string()
     .trim()
     .optional()
     .transform((v) => (v ? v : undefined));
+
+const optionalUrl = (protocols: string[]) =>
+  optionalText().refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+    message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+
+/** true / false / 1 / 0, false when unset. */
+const flag = () =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1');
 
 const duration = (fallback: string) =>
   z
@@ -89,10 +91,7 @@ export const envSchema = z.object({
   AUTH_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   TYPING_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
-  TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: flag(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   // Off by default: it keeps every broadcast packet in memory for the window (about a fifth of the CPU
   // at full load, in garbage collection), and GET /api/sync is the guarantee anyway.
@@ -110,10 +109,7 @@ export const envSchema = z.object({
   S3_ENDPOINT: optionalUrl(['http', 'https']),
   S3_ACCESS_KEY_ID: optionalText(),
   S3_SECRET_ACCESS_KEY: optionalText(),
-  S3_FORCE_PATH_STYLE: z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  S3_FORCE_PATH_STYLE: flag(),
 });
 
 export type Env = z.infer<typeof envSchema>;

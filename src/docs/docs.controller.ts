@@ -10,7 +10,7 @@ import { buildOpenApi } from './openapi.js';
 
 // src/docs and dist/docs are both two levels below the project root.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ASYNCAPI_PATH = join(ROOT, 'docs', 'asyncapi.yaml');
+const ASYNCAPI_PATH = join(ROOT, 'docs', 'asyncapi.yaml');
 const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 // The viewer, from npm (works offline). The page's own script is a file: the CSP allows no inline script.

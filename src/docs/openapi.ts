@@ -10,10 +10,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
-
-/** What app.factory.ts sets: `app.setGlobalPrefix('api', { exclude: ['metrics'] })`. */
-export const GLOBAL_PREFIX = 'api';
-export const PREFIX_EXCLUDED = ['metrics'];
+import { GLOBAL_PREFIX, PREFIX_EXCLUDED } from '../route-prefix.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -54,7 +51,7 @@ const SUMMARIES: Record<string, string> = {
 };
 
 /** The error body every failing call answers with (src/common/errors). */
-export const errorBodySchema = z.object({
+const errorBodySchema = z.object({
   statusCode: z.number().int(),
   error: z.string(),
   message: z.string(),
@@ -63,7 +60,7 @@ export const errorBodySchema = z.object({
 });
 
 /** JSON Schema (2020-12, what OpenAPI 3.1 uses) of what a client sends: the input side of transforms. */
-export function toSchema(schema: z.ZodType): JsonSchema {
+function toSchema(schema: z.ZodType): JsonSchema {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   return json;
 }

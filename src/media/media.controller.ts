@@ -4,7 +4,6 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
-import { bearerToken } from '../auth/bearer-token.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { TokenService } from '../auth/token.service.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -79,9 +78,7 @@ export class MediaController {
   ): Promise<MediaCaller> {
     if (query.exp !== undefined && query.sig !== undefined)
       return { link: { exp: query.exp, sig: query.sig } };
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw new AppError('UNAUTHORIZED');
-    return { userId: (await this.tokens.verifyAccess(token)).userId };
+    return { userId: (await this.tokens.verifyBearer(request.headers.authorization)).userId };
   }
 
   // One file in the field `file`; text fields may come before it. busboy's own cap sits one byte above the

@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { uuidField } from '../common/validation/fields.js';
 
-export const mediaIdSchema = z
-  .uuid({ message: 'must be a media id (uuid)' })
-  .transform((v) => v.toLowerCase());
+export const mediaIdSchema = uuidField('media');
 
 /** The query of a signed link (`?exp=…&sig=…`); absent on a request with a bearer token. */
 export const mediaLinkQuerySchema = z

@@ -21,7 +21,7 @@ const SAMPLE_BYTES = 4100;
 // An id never names other bytes, so a copy never goes stale; private, because access is per user.
 const CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
-export interface ReadConditions {
+interface ReadConditions {
   range?: string;
   ifNoneMatch?: string;
   ifRange?: string;

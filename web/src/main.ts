@@ -1,4 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
+import type {
+  AckResult,
+  DeliveryReceipt,
+  PresenceEvent,
+  ReadReceipt,
+  TypingEvent,
+} from '../../src/chat/chat.events.js';
 import {
   api,
   type Chat,
@@ -18,8 +25,6 @@ import { byId, h } from './dom';
 import { playableUrl } from './media';
 import { newId, safeUrl, youTubeId } from './urls';
 import './style.css';
-
-type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
 interface ChatState extends Chat {
   online: boolean | null;
@@ -153,7 +158,7 @@ function connect(): void {
     else if (currentSession()) window.setTimeout(() => socket === s && s.connect(), 5000);
   });
   s.on('chat:message_receive', (message: Message) => receive(message, true));
-  s.on('chat:message_read', (receipt: { chatId: string; userId: string; seq: number }) => {
+  s.on('chat:message_read', (receipt: ReadReceipt) => {
     const chat = chats.get(receipt.chatId);
     if (!chat) return;
     if (receipt.userId === me()?.id) chat.readSeq = Math.max(chat.readSeq, receipt.seq);
@@ -164,20 +169,20 @@ function connect(): void {
     renderChatList();
     if (receipt.chatId === openChatId) renderTicks();
   });
-  s.on('chat:message_delivered', (receipt: { chatId: string; userId: string; seq: number }) => {
+  s.on('chat:message_delivered', (receipt: DeliveryReceipt) => {
     const chat = chats.get(receipt.chatId);
     if (!chat || receipt.userId === me()?.id) return;
     chat.peerDeliveredSeq = Math.max(chat.peerDeliveredSeq, receipt.seq);
     if (receipt.chatId === openChatId) renderTicks();
   });
-  s.on('chat:typing', async (event: { chatId: string; userId: string; isTyping: boolean }) => {
+  s.on('chat:typing', async (event: TypingEvent) => {
     if (event.userId === me()?.id) return;
     // Someone who just opened a chat with us types before its first message: that chat is new here.
     if (!chats.has(event.chatId) && event.isTyping) await loadChats();
     const chat = chats.get(event.chatId);
     if (chat) setTyping(chat, event.isTyping);
   });
-  s.on('presence:update', (event: { userId: string; online: boolean }) => {
+  s.on('presence:update', (event: PresenceEvent) => {
     for (const chat of chats.values()) if (chat.peer.id === event.userId) chat.online = event.online;
     renderChatList();
     renderConversationHeader();
@@ -616,7 +621,7 @@ async function sendMessage(payload: { content?: string; mediaUrl?: string; LiveM
   $.send.disabled = true;
   try {
     // Socket.IO buffers the emit while disconnected; a retry with the same clientMessageId stores one copy.
-    const ack: Ack<{ message: Message }> = await socket
+    const ack: AckResult<{ message: Message }> = await socket
       .timeout(15_000)
       .emitWithAck('chat:message_send', { receiverId: chat.peer.id, clientMessageId: newId(), ...payload });
     if (!ack.ok) {

@@ -5,6 +5,9 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** The detail of a RATE_LIMITED error that says when to retry (seconds); HTTP also sends it as Retry-After. */
+export const RETRY_AFTER_DETAIL = 'retryAfter';
+
 /** The only error type that services throw on purpose; mapped to HTTP and WS answers in one place. */
 export class AppError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import type { AppConfig } from '../../config/config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { REDIS_BUS } from '../../redis/redis.module.js';
 import type { RedisBus } from '../../redis/redis-bus.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, RETRY_AFTER_DETAIL } from '../errors/app-error.js';
 
 /**
  * Every rate limit of the service, with rate-limiter-flexible: in memory, or in Redis when configured so
@@ -36,7 +36,7 @@ export class RateLimiters {
       if (rejection instanceof Error) throw rejection; // the store failed, not the limit
       const seconds = Math.ceil(((rejection as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000);
       throw new AppError('RATE_LIMITED', `Too many ${what}; try again in ${seconds} s`, [
-        { path: 'retryAfter', message: String(seconds) },
+        { path: RETRY_AFTER_DETAIL, message: String(seconds) },
       ]);
     }
   }
