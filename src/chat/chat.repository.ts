@@ -53,21 +53,29 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
  * messages from there, insert them, and move each sender's read mark to their own newest message.
  * New rows come back as (id, seq) only: the caller has the rest, and joining the inserted rows back to
  * the input (or sending content back) cost more than the insert. Already-stored rows come back whole.
+ *
+ * The shape is for the planner. The statement is prepared once per connection, and its generic plan is
+ * kept until the tables are next analyzed. Planned while messages was still small (a new database), a
+ * plain join or NOT EXISTS hashed the whole messages table on every batch that carried clientMessageIds,
+ * so each batch cost more as the table grew. LATERAL ... LIMIT 1 is always one index probe per row.
+ * `<> ALL` rather than NOT EXISTS: an anti-join's output is guessed at one row, and the planner then
+ * nests the join to `bumped` (rows × chats comparisons).
  */
-const INSERT_BATCH_SQL = `
+export const INSERT_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
                        $7::text[], $8::timestamptz[], $9::int[])
     AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord)
 ),
-existing AS (
+existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
-  JOIN messages m ON m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id
+  CROSS JOIN LATERAL (
+    SELECT * FROM messages m
+    WHERE m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id LIMIT 1
+  ) m
 ),
 fresh AS (
-  SELECT i.* FROM input i
-  WHERE i.client_message_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM messages m WHERE m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id)
+  SELECT i.* FROM input i WHERE i.ord <> ALL (SELECT ord FROM existing)
 ),
 counts AS (
   SELECT chat_id, count(*)::int AS n FROM fresh GROUP BY chat_id

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ChatRepository, type NewMessage } from '../../src/chat/chat.repository.js';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { ChatRepository, INSERT_BATCH_SQL, type NewMessage } from '../../src/chat/chat.repository.js';
 import { directKey } from '../../src/chat/chat-cache.js';
 import { MessageWriter } from '../../src/chat/message-writer.js';
 import { createLogger } from '../../src/common/logging/logger.js';
@@ -145,5 +146,31 @@ describe('MessageWriter (group commit on the real database)', () => {
     const history = await chats.messagesBefore(chatId, undefined, 10);
     expect(history.map((m) => m.content)).toEqual(['good', 'first']);
     expect((await chats.getChat(a, chatId))?.lastSeq).toBe(2);
+  });
+});
+
+// The service prepares the batch statement once per connection (PostgreSQL only: PGlite plans every call
+// afresh), and PostgreSQL keeps its generic plan until the tables are next analyzed. A plan made while
+// messages was empty must still find retries by index, or every batch reads the whole table.
+describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
+  it('looks up each row’s clientMessageId by index, even when planned while messages was empty', async () => {
+    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      // A temporary table comes first on the search path: an empty, never-analyzed messages.
+      await client.query('CREATE TEMP TABLE messages (LIKE public.messages INCLUDING ALL) ON COMMIT DROP');
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE insert_batch AS ${INSERT_BATCH_SQL}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE insert_batch(${Array(9).fill('NULL').join(', ')})`,
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using \S+ on messages/);
+      expect(plan).not.toMatch(/Seq Scan on messages/);
+    } finally {
+      await client.query('ROLLBACK');
+      await client.end();
+    }
   });
 });
