@@ -54,12 +54,14 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
  * New rows come back as (id, seq) only: the caller has the rest, and joining the inserted rows back to
  * the input (or sending content back) cost more than the insert. Already-stored rows come back whole.
  *
- * The shape is for the planner. The statement is prepared once per connection, and its generic plan is
- * kept until the tables are next analyzed. Planned while messages was still small (a new database), a
- * plain join or NOT EXISTS hashed the whole messages table on every batch that carried clientMessageIds,
- * so each batch cost more as the table grew. LATERAL ... LIMIT 1 is always one index probe per row.
- * `<> ALL` rather than NOT EXISTS: an anti-join's output is guessed at one row, and the planner then
- * nests the join to `bumped` (rows × chats comparisons).
+ * The shape is for the planner. The statement is prepared once per connection (parsing and planning it
+ * for every batch added a fifth to its time), and its generic plan is kept until a table it reads is next
+ * analyzed. Planned on a never-analyzed messages table (a new database, for up to a minute of autovacuum's
+ * nap), a plain join or NOT EXISTS hashed the whole table on every batch that carried clientMessageIds.
+ * Behind LATERAL ... LIMIT 1 the planner cannot hash it: the probe is an index scan per row (a scan of the
+ * table's page or two only when statistics say that is all there is, until autovacuum analyzes again).
+ * NOT IN rather than NOT EXISTS: an anti-join's output is guessed at one row, and the planner then nests
+ * the join to `bumped` (rows × chats comparisons); NOT IN is hashed and `ord` is never null.
  */
 export const INSERT_BATCH_SQL = `
 WITH input AS (
@@ -75,7 +77,7 @@ existing AS MATERIALIZED (
   ) m
 ),
 fresh AS (
-  SELECT i.* FROM input i WHERE i.ord <> ALL (SELECT ord FROM existing)
+  SELECT i.* FROM input i WHERE i.ord NOT IN (SELECT ord FROM existing)
 ),
 counts AS (
   SELECT chat_id, count(*)::int AS n FROM fresh GROUP BY chat_id

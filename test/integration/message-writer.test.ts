@@ -160,6 +160,10 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
       await client.query('BEGIN');
       // A temporary table comes first on the search path: an empty, never-analyzed messages.
       await client.query('CREATE TEMP TABLE messages (LIKE public.messages INCLUDING ALL) ON COMMIT DROP');
+      const { rows: shadow } = await client.query<{ temp: boolean }>(
+        `SELECT 'messages'::regclass = 'pg_temp.messages'::regclass AS temp`,
+      );
+      expect(shadow[0]?.temp).toBe(true);
       await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
       await client.query(`PREPARE insert_batch AS ${INSERT_BATCH_SQL}`);
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
@@ -169,7 +173,7 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
       expect(plan).toMatch(/Index Scan using \S+ on messages/);
       expect(plan).not.toMatch(/Seq Scan on messages/);
     } finally {
-      await client.query('ROLLBACK');
+      await client.query('ROLLBACK').catch(() => {});
       await client.end();
     }
   });
