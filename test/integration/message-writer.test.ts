@@ -178,3 +178,85 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
     }
   });
 });
+
+// Migration 0004 keeps "the sender is a member of the chat" with triggers instead of a foreign key.
+describe('a message’s sender stays a member of its chat', () => {
+  const contents = async (chatId: string) =>
+    (await chats.messagesBefore(chatId, undefined, 10)).map((m) => m.content).sort();
+
+  it('deleting a user deletes their messages, through their memberships, and leaves the peer’s', async () => {
+    const { a, b, chatId } = await pair();
+    await chats.insertBatch([message(chatId, a, 'from a'), message(chatId, b, 'from b')]);
+    await db.handle.query('DELETE FROM users WHERE id = $1', [a]);
+    expect(await contents(chatId)).toEqual(['from b']);
+  });
+
+  it('refuses to move a membership to another user, and changes nothing', async () => {
+    const { a, chatId } = await pair();
+    const { a: other } = await pair();
+    await chats.insertBatch([message(chatId, a, 'kept')]);
+    await expect(
+      db.handle.query('UPDATE chat_members SET user_id = $1 WHERE chat_id = $2 AND user_id = $3', [
+        other,
+        chatId,
+        a,
+      ]),
+    ).rejects.toMatchObject({ code: '23503' });
+    expect(await chats.isMember(chatId, a)).toBe(true);
+    expect(await contents(chatId)).toEqual(['kept']);
+  });
+
+  // Two sessions: the insert's transaction stays open while another one deletes the membership.
+  describe.skipIf(!inject('databaseUrl'))('against a concurrent delete of the membership', () => {
+    async function raceDelete(insert: (client: pg.Client, m: NewMessage) => Promise<unknown>) {
+      const { a, chatId } = await pair();
+      const writer = new pg.Client({ connectionString: inject('databaseUrl') });
+      const deleter = new pg.Client({ connectionString: inject('databaseUrl') });
+      await Promise.all([writer.connect(), deleter.connect()]);
+      const { rows: backend } = await deleter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      try {
+        await writer.query('BEGIN');
+        await insert(writer, message(chatId, a, 'in flight'));
+        let deleted = false;
+        const deleting = deleter
+          .query('DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2', [chatId, a])
+          .then(() => {
+            deleted = true;
+          });
+        // The delete waits for the writer's transaction, whatever the insert path.
+        await vi.waitFor(async () => {
+          const { rows } = await writer.query<{ waiting: boolean }>(
+            `SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = $1`,
+            [backend[0]?.pid],
+          );
+          expect(rows[0]?.waiting).toBe(true);
+        });
+        expect(deleted).toBe(false);
+        await writer.query('COMMIT');
+        await deleting;
+        // Once it goes ahead, the message it waited for goes with the membership.
+        expect(await contents(chatId)).toEqual([]);
+      } finally {
+        await Promise.all([writer.end(), deleter.end()]);
+      }
+    }
+
+    it('when the batch statement wrote the message (it holds the row it moved the read mark on)', async () => {
+      await raceDelete((client, m) =>
+        client.query({
+          text: INSERT_BATCH_SQL,
+          values: [[m.id], [m.chatId], [m.senderId], [m.content], [null], [null], [null], [m.createdAt], [0]],
+        }),
+      );
+    });
+
+    it('when a plain INSERT wrote it (the trigger locks the membership, as a key would)', async () => {
+      await raceDelete((client, m) =>
+        client.query(
+          'INSERT INTO messages (id, chat_id, seq, sender_id, content) VALUES ($1, $2, 1, $3, $4)',
+          [m.id, m.chatId, m.senderId, m.content],
+        ),
+      );
+    });
+  });
+});
