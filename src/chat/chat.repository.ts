@@ -51,9 +51,8 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
  * One statement per batch: skip what the sender already stored under the same clientMessageId, bump
  * each chat's last_seq once by its count (the row lock orders concurrent writers), number the batch's
  * messages from there, insert them, and move each sender's read mark to their own newest message.
- * Two of those steps also serve others: the chat row's lock makes seq order commit order within a chat
- * (sync relies on it), and the read-mark update holds each sender's membership row until commit (so the
- * membership trigger of migration 0004 need not lock it).
+ * The chat row's lock, held until commit, also makes seq order commit order within a chat: sync relies on
+ * it, so any other writer of messages must number under that lock too.
  * New rows come back as (id, seq) only: the caller has the rest, and joining the inserted rows back to
  * the input (or sending content back) cost more than the insert. Already-stored rows come back whole.
  *

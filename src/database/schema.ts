@@ -110,13 +110,14 @@ export const messages = pgTable(
     clientMessageId: text('client_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     // The writing transaction's id: with a snapshot, it tells whether a row had committed by then. Sync
-    // needs no index on it: within a chat, seq order is commit order (see SyncRepository).
+    // needs no index on it because within a chat seq order is commit order: every writer must number a
+    // chat's messages under the chat row's lock, as INSERT_BATCH_SQL does (see SyncRepository).
     txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (t) => [
-    // No foreign key: "the sender is a member of the chat" is kept by statement-level triggers (migration
+    // No foreign key: "the sender is a member of the chat" is kept by triggers (migration
     // 0004_membership_triggers), one set-based check per insert statement where a key checked each row
     // (a sixth of the batch insert). Deleting a membership, a chat or a user still deletes the messages.
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ChatRepository, INSERT_BATCH_SQL, type NewMessage } from '../../src/chat/chat.repository.js';
 import { directKey } from '../../src/chat/chat-cache.js';
 import { MessageWriter } from '../../src/chat/message-writer.js';
+import { SyncRepository } from '../../src/chat/sync.repository.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { openTestDatabase } from '../support/test-database.js';
@@ -26,6 +27,13 @@ async function pair(): Promise<{ a: string; b: string; chatId: string }> {
   }
   const chat = await chats.getOrCreateDirect(randomUUID(), directKey(ids[0], ids[1]), [...ids]);
   return { a: ids[0], b: ids[1], chatId: chat.id };
+}
+
+/** A session of its own, for transactions (PostgreSQL only). */
+async function session(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: inject('databaseUrl') });
+  await client.connect();
+  return client;
 }
 
 function message(
@@ -154,8 +162,7 @@ describe('MessageWriter (group commit on the real database)', () => {
 // messages was empty must still find retries by index, or every batch reads the whole table.
 describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
   it('looks up each row’s clientMessageId by index, even when planned while messages was empty', async () => {
-    const client = new pg.Client({ connectionString: inject('databaseUrl') });
-    await client.connect();
+    const client = await session();
     try {
       await client.query('BEGIN');
       // A temporary table comes first on the search path: an empty, never-analyzed messages.
@@ -210,9 +217,7 @@ describe('a message’s sender stays a member of its chat', () => {
   describe.skipIf(!inject('databaseUrl'))('against a concurrent delete of the membership', () => {
     async function raceDelete(insert: (client: pg.Client, m: NewMessage) => Promise<unknown>) {
       const { a, chatId } = await pair();
-      const writer = new pg.Client({ connectionString: inject('databaseUrl') });
-      const deleter = new pg.Client({ connectionString: inject('databaseUrl') });
-      await Promise.all([writer.connect(), deleter.connect()]);
+      const [writer, deleter] = await Promise.all([session(), session()]);
       const { rows: backend } = await deleter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       try {
         await writer.query('BEGIN');
@@ -258,5 +263,87 @@ describe('a message’s sender stays a member of its chat', () => {
         ),
       );
     });
+
+    /** `sql` fails in a transaction of its own, and the chat keeps its membership and its message. */
+    async function expectRefused(
+      begin: string[],
+      sql: string,
+      params: (chat: { a: string; chatId: string }) => unknown[],
+      error: Record<string, unknown>,
+    ) {
+      const chat = await pair();
+      await chats.insertBatch([message(chat.chatId, chat.a, 'kept')]);
+      const client = await session();
+      try {
+        for (const statement of begin) await client.query(statement);
+        await expect(client.query(sql, params(chat))).rejects.toMatchObject(error);
+      } finally {
+        await client.query('ROLLBACK').catch(() => {});
+        await client.end();
+      }
+      expect(await chats.isMember(chat.chatId, chat.a)).toBe(true);
+      expect(await contents(chat.chatId)).toEqual(['kept']);
+    }
+
+    // Under an older snapshot the cascade could not see messages committed since; a key's cross-check did.
+    it('refuses to delete a membership outside READ COMMITTED, and changes nothing', async () => {
+      await expectRefused(
+        ['BEGIN ISOLATION LEVEL REPEATABLE READ'],
+        'DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2',
+        ({ a, chatId }) => [chatId, a],
+        { code: '0A000' },
+      );
+    });
+
+    it('refuses to truncate chat_members while messages has rows', async () => {
+      // Other test files share this database: give up rather than wait long for its table lock.
+      await expectRefused(['BEGIN', `SET LOCAL lock_timeout = '10s'`], 'TRUNCATE chat_members', () => [], {
+        code: '0A000',
+        message: 'cannot truncate chat_members while messages has rows',
+      });
+    });
+  });
+});
+
+// Sync bounds each chat's new rows by the newest row an earlier snapshot saw: right only because seq
+// order is commit order within a chat, so a writer still open at that snapshot must not be skipped.
+describe.skipIf(!inject('databaseUrl'))('sync across a write in progress at the token’s snapshot', () => {
+  it('returns the open write’s message and the one numbered after it, once each', async () => {
+    const sync = new SyncRepository(db.handle);
+    const { a, b, chatId } = await pair();
+    await chats.insertBatch([message(chatId, a, 'seen')]);
+    const writer = await session();
+    try {
+      await writer.query('BEGIN');
+      const m = message(chatId, a, 'open at the snapshot');
+      await writer.query({
+        text: INSERT_BATCH_SQL,
+        values: [[m.id], [m.chatId], [m.senderId], [m.content], [null], [null], [null], [m.createdAt], [0]],
+      });
+      // A later transaction that commits first puts the open one inside the snapshot's range (in its
+      // list of transactions in progress), as on a busy server.
+      const other = await pair();
+      await chats.insertBatch([message(other.chatId, other.a, 'elsewhere')]);
+      const from = await sync.currentSnapshot();
+      expect(from.split(':')[2]).not.toBe('');
+      // Numbered after the open write: it waits for the chat row until that write commits.
+      const later = chats.insertBatch([message(chatId, b, 'after it')]);
+      await writer.query('COMMIT');
+      await later;
+      const to = await sync.currentSnapshot();
+      const rows = await sync.committedBetween(
+        b,
+        from,
+        to,
+        { chatId: '00000000-0000-0000-0000-000000000000', seq: 0 },
+        10,
+      );
+      expect(rows.map((r) => [r.seq, r.content])).toEqual([
+        [2, 'open at the snapshot'],
+        [3, 'after it'],
+      ]);
+    } finally {
+      await writer.end();
+    }
   });
 });
