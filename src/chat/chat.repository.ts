@@ -114,6 +114,21 @@ SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.med
        e.client_message_id, e.created_at, true
 FROM existing e`;
 
+/** The parameters of INSERT_BATCH_SQL for a batch: one array per column, then each row's position. */
+export function insertBatchParams(batch: NewMessage[]): unknown[] {
+  return [
+    batch.map((m) => m.id),
+    batch.map((m) => m.chatId),
+    batch.map((m) => m.senderId),
+    batch.map((m) => m.content),
+    batch.map((m) => m.mediaUrl),
+    batch.map((m) => m.mediaType),
+    batch.map((m) => m.clientMessageId),
+    batch.map((m) => m.createdAt.toISOString()),
+    batch.map((_, ord) => ord),
+  ];
+}
+
 /** A row of INSERT_BATCH_SQL: (id, seq) of a new message, or the whole stored original of a retry. */
 type BatchRow =
   | { id: string; seq: number; duplicate: false }
@@ -155,17 +170,7 @@ export class ChatRepository {
   async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
     const rows = await this.database.query<BatchRow>(
       INSERT_BATCH_SQL,
-      [
-        batch.map((m) => m.id),
-        batch.map((m) => m.chatId),
-        batch.map((m) => m.senderId),
-        batch.map((m) => m.content),
-        batch.map((m) => m.mediaUrl),
-        batch.map((m) => m.mediaType),
-        batch.map((m) => m.clientMessageId),
-        batch.map((m) => m.createdAt.toISOString()),
-        batch.map((_, ord) => ord),
-      ],
+      insertBatchParams(batch),
       'chat_insert_batch',
     );
     const ordOf = new Map(batch.map((m, ord) => [m.id, ord]));

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { ChatRepository, INSERT_BATCH_SQL, type NewMessage } from '../../src/chat/chat.repository.js';
+import {
+  ChatRepository,
+  INSERT_BATCH_SQL,
+  insertBatchParams,
+  type NewMessage,
+} from '../../src/chat/chat.repository.js';
 import { directKey } from '../../src/chat/chat-cache.js';
 import { MessageWriter } from '../../src/chat/message-writer.js';
 import { SyncRepository } from '../../src/chat/sync.repository.js';
@@ -247,12 +252,7 @@ describe('a message’s sender stays a member of its chat', () => {
     }
 
     it('when the batch statement wrote the message (it holds the row it moved the read mark on)', async () => {
-      await raceDelete((client, m) =>
-        client.query({
-          text: INSERT_BATCH_SQL,
-          values: [[m.id], [m.chatId], [m.senderId], [m.content], [null], [null], [null], [m.createdAt], [0]],
-        }),
-      );
+      await raceDelete((client, m) => client.query(INSERT_BATCH_SQL, insertBatchParams([m])));
     });
 
     it('when a plain INSERT wrote it (the trigger locks the membership, as a key would)', async () => {
@@ -316,10 +316,7 @@ describe.skipIf(!inject('databaseUrl'))('sync across a write in progress at the 
     try {
       await writer.query('BEGIN');
       const m = message(chatId, a, 'open at the snapshot');
-      await writer.query({
-        text: INSERT_BATCH_SQL,
-        values: [[m.id], [m.chatId], [m.senderId], [m.content], [null], [null], [null], [m.createdAt], [0]],
-      });
+      await writer.query(INSERT_BATCH_SQL, insertBatchParams([m]));
       // A later transaction that commits first puts the open one inside the snapshot's range (in its
       // list of transactions in progress), as on a busy server.
       const other = await pair();
