@@ -51,7 +51,10 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
     await this.beat();
     await this.load();
     // After Redis comes back, what changed while it was away was lost: state ours again and reload theirs.
+    // Both connections: another instance's announcement made before our subscriber was back is only in
+    // Redis, so the reload must also follow the subscriber's return, whichever connection comes back last.
     this.bus.client.on('ready', () => void this.resync());
+    this.bus.onSubscriberReady(() => void this.resync());
     this.timers = [
       setInterval(() => void this.beat(), HEARTBEAT_MS).unref(),
       setInterval(() => void this.reap(), REAP_EVERY_MS).unref(),

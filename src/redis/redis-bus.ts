@@ -46,6 +46,14 @@ export class RedisBus {
     });
   }
 
+  /**
+   * Calls `listener` each time the subscriber connection is ready again after a reconnect (its channels
+   * resubscribed): messages published while it was away are lost, so state kept from them must be reloaded.
+   */
+  onSubscriberReady(listener: () => void): void {
+    this.sub.on('ready', listener);
+  }
+
   get client(): Redis {
     return this.pub;
   }
