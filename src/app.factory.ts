@@ -6,8 +6,11 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { NestPinoLogger } from './common/logging/logger.js';
-import type { AppConfig } from './config/config.js';
-import { openDatabase, runMigrations } from './database/database.js';
+import { Clock, SystemClock } from './common/time/clock.js';
+import type { AppConfig, BootConfig } from './config/config.js';
+import { type DatabaseHandle, openDatabase, runMigrations } from './database/database.js';
+import { generatedSecret } from './instance/generated-secret.js';
+import { InstanceLease } from './instance/instance-lease.js';
 import { ChatSocketAdapter } from './realtime/socket-io.adapter.js';
 import { openRedis, redactUrl } from './redis/redis.js';
 import { RedisBus } from './redis/redis-bus.js';
@@ -16,13 +19,24 @@ import { registerWebClient } from './web/web-static.js';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+export interface AppOptions {
+  /** Time for the service's rules; tests pass one they move by hand. */
+  clock?: Clock;
+}
+
 /** Builds the whole service (database migrated, Redis connected) without listening yet. */
-export async function createApp(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
-  const database = await openDatabase({ ...config.database, dataDir: config.dataDir }, logger);
+export async function createApp(
+  boot: BootConfig,
+  logger: Logger,
+  options: AppOptions = {},
+): Promise<NestFastifyApplication> {
+  const database = await openDatabase({ ...boot.database, dataDir: boot.dataDir }, logger);
   let redis: Awaited<ReturnType<typeof openRedis>> | null = null;
   let bus: RedisBus | null = null;
+  let config: AppConfig;
   try {
-    await runMigrations(database, config.database.url);
+    await runMigrations(database, boot.database.url);
+    config = await settle(boot, database, logger);
     redis = config.redis.url ? await openRedis(config.redis.url, logger) : null;
     bus = redis ? await RedisBus.open(redis, config.redis.prefix, logger) : null;
   } catch (error) {
@@ -35,16 +49,20 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
       database: database.kind === 'postgres' ? 'PostgreSQL' : 'embedded PGlite',
       databaseAt: database.description,
       redis: config.redis.url ? `Redis at ${redactUrl(config.redis.url)}` : 'in-memory (single process)',
+      instanceId: config.instanceId,
     },
     'storage ready',
   );
+  for (const { name, reason } of config.ignored) logger.warn({ variable: name }, `${name} is ignored: ${reason}`);
   if (config.jwt.generated) {
-    logger.warn(`JWT_SECRET is not set: using a generated secret stored in ${config.dataDir}/jwt-secret`);
+    logger.warn(
+      'JWT_SECRET is not set: using a generated secret kept in the database (shared by every instance on it); set JWT_SECRET in production',
+    );
   }
 
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, logger, database, redis, bus }),
+    AppModule.forRoot({ config, logger, database, redis, bus, clock: options.clock ?? new SystemClock() }),
     adapter,
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
@@ -68,6 +86,25 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
   app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis));
   logRequests(app, logger);
   return app;
+}
+
+/**
+ * What the environment leaves open, settled against the database that every instance shares: the JWT
+ * secret (generated once per deployment when JWT_SECRET is unset) and an instance id no running process
+ * holds, kept by heartbeats and given back at a clean stop.
+ */
+async function settle(boot: BootConfig, database: DatabaseHandle, logger: Logger): Promise<AppConfig> {
+  const { configuredSecret, ...jwt } = boot.jwt;
+  const secret = configuredSecret ?? new TextEncoder().encode(await generatedSecret(database, 'jwt-secret', boot.dataDir));
+  const lease = await InstanceLease.claim(database, boot, logger);
+  lease.keepAlive(logger, () => {
+    // Another process now answers to this id: carrying on would mix up presence and deliveries.
+    logger.fatal({ instanceId: lease.id }, 'this instance id was taken over by another process; stopping');
+    process.exit(1);
+  });
+  database.beforeClose(() => lease.release());
+  const { configuredInstanceId: _, ...rest } = boot;
+  return { ...rest, jwt: { ...jwt, secret, generated: !configuredSecret }, instanceId: lease.id };
 }
 
 // One line per request, none for health probes and scrapes (they would drown everything else).

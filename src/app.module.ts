@@ -5,6 +5,8 @@ import { AuthModule } from './auth/auth.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { LoggerModule } from './common/logging/logger.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
+import type { Clock } from './common/time/clock.js';
+import { ClockModule } from './common/time/clock.module.js';
 import type { AppConfig } from './config/config.js';
 import { ConfigModule } from './config/config.module.js';
 import type { DatabaseHandle } from './database/database.js';
@@ -23,6 +25,7 @@ export interface AppResources {
   database: DatabaseHandle;
   redis: Redis | null;
   bus: RedisBus | null;
+  clock: Clock;
 }
 
 @Module({})
@@ -33,6 +36,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(resources.config),
         LoggerModule.forRoot(resources.logger),
+        ClockModule.forRoot(resources.clock),
         DatabaseModule.forRoot(resources.database),
         RedisModule.forRoot(resources.redis, resources.bus),
         MetricsModule,

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { AuthGuard } from './auth.guard.js';
 import {
@@ -11,8 +12,8 @@ import {
   registerSchema,
 } from './auth.schemas.js';
 import { AuthService } from './auth.service.js';
-import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
 import { type AuthUser, CurrentUser } from './current-user.decorator.js';
+import { IpRateLimitGuard } from './ip-rate-limit.guard.js';
 
 @Controller('auth')
 export class AuthController {
@@ -20,20 +21,23 @@ export class AuthController {
 
   @Post('register')
   @HttpCode(201)
-  @UseGuards(AuthRateLimitGuard)
+  @UseGuards(IpRateLimitGuard)
+  @RateLimit('auth')
   register(@Body(new ZodPipe(registerSchema)) body: RegisterInput) {
     return this.auth.register(body);
   }
 
   @Post('login')
   @HttpCode(200)
-  @UseGuards(AuthRateLimitGuard)
+  @UseGuards(IpRateLimitGuard)
+  @RateLimit('auth')
   login(@Body(new ZodPipe(loginSchema)) body: LoginInput) {
     return this.auth.login(body);
   }
 
   @Post('refresh')
   @HttpCode(200)
+  @UseGuards(IpRateLimitGuard)
   refresh(@Body(new ZodPipe(refreshSchema)) body: { refreshToken: string }) {
     return this.auth.refresh(body.refreshToken);
   }
@@ -41,7 +45,8 @@ export class AuthController {
   /** Changes the password, ends every session of the user (their sockets too) and starts a new one. */
   @Post('password')
   @HttpCode(200)
-  @UseGuards(AuthGuard, AuthRateLimitGuard)
+  @UseGuards(AuthGuard, IpRateLimitGuard)
+  @RateLimit('auth')
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body(new ZodPipe(changePasswordSchema)) body: ChangePasswordInput,

@@ -3,7 +3,7 @@ import { UsersDataModule } from '../users/users-data.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
+import { IpRateLimitGuard } from './ip-rate-limit.guard.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionEvents } from './session-events.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -18,9 +18,9 @@ import { TokenService } from './token.service.js';
     TokenService,
     PasswordHasher,
     AuthGuard,
-    AuthRateLimitGuard,
+    IpRateLimitGuard,
     SessionEvents,
   ],
-  exports: [TokenService, AuthGuard, AuthService, SessionEvents],
+  exports: [TokenService, AuthGuard, IpRateLimitGuard, AuthService, SessionEvents],
 })
 export class AuthModule {}

@@ -52,6 +52,8 @@ export class AuthService {
       hash: next.hash,
       expiresAt: this.refreshExpiry(),
     });
+    // A spent token presented again: someone holds a copy. The session ends, its sockets with it.
+    if (result.outcome === 'reused') this.sessionEvents.revoked({ sessionId: result.sessionId });
     if (result.outcome !== 'rotated') throw new AppError('INVALID_REFRESH_TOKEN');
     const user = await this.users.findById(result.userId);
     if (!user) throw new AppError('INVALID_REFRESH_TOKEN');

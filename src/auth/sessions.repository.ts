@@ -6,7 +6,8 @@ import { refreshTokens, sessions } from '../database/schema.js';
 
 export type RotateResult =
   | { outcome: 'rotated'; userId: string; sessionId: string }
-  | { outcome: 'reused' | 'invalid' };
+  | { outcome: 'reused'; sessionId: string }
+  | { outcome: 'invalid' };
 
 @Injectable()
 export class SessionsRepository {
@@ -47,7 +48,7 @@ export class SessionsRepository {
         return { outcome: 'invalid' };
       if (row.usedAt) {
         await tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, row.sessionId));
-        return { outcome: 'reused' };
+        return { outcome: 'reused', sessionId: row.sessionId };
       }
       await tx.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.tokenHash, oldHash));
       await tx

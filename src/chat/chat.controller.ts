@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { ChatService } from './chat.service.js';
 import {
@@ -19,6 +20,7 @@ export class ChatController {
   constructor(private readonly chat: ChatService) {}
 
   @Get()
+  @RateLimit('history')
   list(
     @CurrentUser() user: AuthUser,
     @Query(new ZodPipe(chatListQuerySchema)) query: z.output<typeof chatListQuerySchema>,
@@ -39,6 +41,7 @@ export class ChatController {
   }
 
   @Get(':chatId/messages')
+  @RateLimit('history')
   history(
     @CurrentUser() user: AuthUser,
     @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
@@ -49,6 +52,7 @@ export class ChatController {
 
   @Post(':chatId/read')
   @HttpCode(200)
+  @RateLimit('receipts')
   async read(
     @CurrentUser() user: AuthUser,
     @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,

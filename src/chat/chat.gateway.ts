@@ -66,17 +66,22 @@ export class ChatGateway
     socket.data.user = profile;
     void socket.join([userRoom(profile.id), sessionRoom(socket.data.sessionId)]);
     if (first) this.presence.firstSocketConnected(profile.id);
+    this.auth.recheck(socket);
 
     handleEvent(socket, 'chat:message_send', this.logger, (payload) => this.send(socket, payload));
-    handleEvent(socket, 'chat:message_read', this.logger, (payload) => {
+    const user = socket.data.user.id;
+    handleEvent(socket, 'chat:message_read', this.logger, async (payload) => {
+      await this.limits.consume('receipts', user);
       const { chatId, messageId } = parseInput(receiptSchema, payload);
       return this.chat.markRead(socket.data.user.id, chatId, messageId, socket.id);
     });
-    handleEvent(socket, 'chat:message_delivered', this.logger, (payload) => {
+    handleEvent(socket, 'chat:message_delivered', this.logger, async (payload) => {
+      await this.limits.consume('receipts', user);
       const { chatId, messageId } = parseInput(receiptSchema, payload);
       return this.chat.markDelivered(socket.data.user.id, chatId, messageId);
     });
     handleEvent(socket, 'chat:typing', this.logger, async (payload) => {
+      await this.limits.consume('typing', user);
       const input = parseInput(typingSchema, payload);
       const { chatId, peerIds } = await this.chat.typingTarget(socket.data.user.id, input);
       await this.typing.update(socket.data.user.id, chatId, peerIds, input.isTyping);
@@ -103,7 +108,7 @@ export class ChatGateway
   }
 
   private async send(socket: ChatSocket, payload: unknown) {
-    await this.limits.consume(this.limits.messages, socket.data.user.id, 'messages');
+    await this.limits.consume('messages', socket.data.user.id);
     const input = parseInput(messageSendSchema, payload);
     const { message, duplicate, recipients } = await this.chat.send(socket.data.user, input);
     // A retry is acknowledged with the original message but not delivered a second time.

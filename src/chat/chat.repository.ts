@@ -41,7 +41,8 @@ export interface ChatRow {
 }
 
 export const MESSAGE_COLUMNS = `m.id, m.chat_id AS "chatId", m.seq, m.sender_id AS "senderId", m.content,
-  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.client_message_id AS "clientMessageId",
+  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.media_id AS "mediaId",
+  m.client_message_id AS "clientMessageId",
   m.created_at AS "createdAt", s.name AS "senderName", s.avatar_url AS "senderAvatar"`;
 
 export type MessageRow = StoredMessage & { senderName: string; senderAvatar: string | null };
@@ -68,8 +69,8 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
 export const INSERT_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::timestamptz[], $9::int[])
-    AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord)
+                       $7::text[], $8::timestamptz[], $9::int[], $10::uuid[])
+    AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord, media_id)
 ),
 existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
@@ -94,23 +95,25 @@ numbered AS (
   FROM fresh f JOIN bumped b ON b.id = f.chat_id
 ),
 inserted AS (
-  INSERT INTO messages (id, chat_id, seq, sender_id, content, media_url, media_type, client_message_id, created_at)
-  SELECT id, chat_id, seq, sender_id, content, media_url, media_type::media_type, client_message_id, created_at
+  INSERT INTO messages (id, chat_id, seq, sender_id, content, media_url, media_type, media_id, client_message_id,
+                        created_at)
+  SELECT id, chat_id, seq, sender_id, content, media_url, media_type::media_type, media_id, client_message_id,
+         created_at
   FROM numbered
   ON CONFLICT (sender_id, client_message_id) DO NOTHING
   RETURNING id, seq
 ),
 read_marks AS (
-  UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, own.max_seq)
+  UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, own.max_seq), has_sent = true
   FROM (SELECT chat_id, sender_id, max(seq) AS max_seq FROM numbered GROUP BY chat_id, sender_id) own
   WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
 )
 SELECT id, seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
-       NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::text AS "clientMessageId",
+       NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::uuid AS "mediaId", NULL::text AS "clientMessageId",
        NULL::timestamptz AS "createdAt", false AS duplicate
 FROM inserted
 UNION ALL
-SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text,
+SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text, e.media_id,
        e.client_message_id, e.created_at, true
 FROM existing e`;
 
@@ -126,6 +129,7 @@ export function insertBatchParams(batch: NewMessage[]): unknown[] {
     batch.map((m) => m.clientMessageId),
     batch.map((m) => m.createdAt.toISOString()),
     batch.map((_, ord) => ord),
+    batch.map((m) => m.mediaId),
   ];
 }
 
@@ -168,7 +172,7 @@ export class ChatRepository {
   }
 
   async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
-    const rows = await this.database.query<BatchRow>(
+    const rows = await this.database.writerQuery<BatchRow>(
       INSERT_BATCH_SQL,
       insertBatchParams(batch),
       'chat_insert_batch',
@@ -187,6 +191,7 @@ export class ChatRepository {
         content: m.content,
         mediaUrl: m.mediaUrl,
         mediaType: m.mediaType,
+        mediaId: m.mediaId,
         clientMessageId: m.clientMessageId,
         createdAt: m.createdAt,
         ord,
@@ -240,7 +245,8 @@ export class ChatRepository {
               CASE WHEN peer.id IS NULL THEN self.avatar_url ELSE peer.avatar_url END AS "peerAvatar",
               CASE WHEN m.id IS NULL THEN NULL ELSE json_build_object(
                 'id', m.id, 'chatId', m.chat_id, 'seq', m.seq, 'senderId', m.sender_id, 'content', m.content,
-                'mediaUrl', m.media_url, 'mediaType', m.media_type, 'clientMessageId', m.client_message_id,
+                'mediaUrl', m.media_url, 'mediaType', m.media_type, 'mediaId', m.media_id,
+                'clientMessageId', m.client_message_id,
                 'createdAt', m.created_at, 'senderName', s.name, 'senderAvatar', s.avatar_url) END AS "lastMessage"
        FROM chat_members me
        JOIN chats c ON c.id = me.chat_id
@@ -355,7 +361,7 @@ export class ChatRepository {
   }
 
   async findByClientIds(senderId: string, clientMessageIds: string[]): Promise<StoredMessage[]> {
-    const rows = await this.database.query<MessageRow>(
+    const rows = await this.database.writerQuery<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN users s ON s.id = m.sender_id
        WHERE m.sender_id = $1 AND m.client_message_id = ANY($2::text[])`,
       [senderId, clientMessageIds],

@@ -15,6 +15,9 @@ import { MessageWriter } from './message-writer.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/** A send whose media (if any is ours) was checked: `mediaId` names the upload the message carries. */
+type CheckedSend = MessageSendInput & { mediaId: string | null };
+
 export interface SendResult {
   message: MessageView;
   /** True for a retry of a clientMessageId already stored: ack it, deliver nothing again. */
@@ -46,10 +49,10 @@ export class ChatService {
   send(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
     const mediaId = input.mediaUrl ? this.media.uploadIdOf(input.mediaUrl) : null;
     const ahead = this.mediaChecks.get(sender.id);
-    if (!mediaId && !ahead) return this.sendNow(sender, input);
+    if (!mediaId && !ahead) return this.sendNow(sender, { ...input, mediaId: null });
     let sent!: Promise<SendResult>;
     const queued = (ahead ?? Promise.resolve())
-      .then(() => (mediaId ? this.withStoredMedia(sender, input, mediaId) : input))
+      .then(() => (mediaId ? this.withStoredMedia(sender, input, mediaId) : { ...input, mediaId: null }))
       .then((checked) => {
         sent = this.sendNow(sender, checked);
       });
@@ -62,19 +65,22 @@ export class ChatService {
     return queued.then(() => sent);
   }
 
-  // The message carries the stored type and plain URL of our upload, once the sender may send it to this chat.
+  /**
+   * The message carries the stored type and plain URL of our upload, once the sender may send it to this
+   * chat. Checked before anything is written: a refused upload makes no chat.
+   */
   private async withStoredMedia(
     sender: PublicUser,
     input: MessageSendInput,
     mediaId: string,
-  ): Promise<MessageSendInput> {
-    const chatId =
-      this.cache.chatIdOf(directKey(sender.id, input.receiverId)) ??
-      (await this.directChatId(sender.id, input.receiverId));
-    return { ...input, ...(await this.media.attachToChat(mediaId, input.mediaUrl!, sender.id, chatId)) };
+  ): Promise<CheckedSend> {
+    const key = directKey(sender.id, input.receiverId);
+    const chatId = this.cache.chatIdOf(key) ?? (await this.chats.findDirect(key)) ?? null;
+    const media = await this.media.checkSendable(mediaId, input.mediaUrl!, sender.id, chatId);
+    return { ...input, ...media, mediaId };
   }
 
-  private sendNow(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
+  private sendNow(sender: PublicUser, input: CheckedSend): Promise<SendResult> {
     const cached = this.cache.chatIdOf(directKey(sender.id, input.receiverId));
     const write = (chatId: string) =>
       this.writer.write({
@@ -84,6 +90,7 @@ export class ChatService {
         content: input.content,
         mediaUrl: input.mediaUrl,
         mediaType: input.mediaType,
+        mediaId: input.mediaId,
         clientMessageId: input.clientMessageId,
         createdAt: new Date(),
       });

@@ -27,6 +27,7 @@ interface Pending {
 export class MessageWriter {
   private queue: Pending[] = [];
   private flushing = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly chats: ChatRepository,
@@ -41,9 +42,10 @@ export class MessageWriter {
     });
   }
 
-  /** Resolves once everything queued so far is written (graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  /** Resolves once everything queued so far is written and settled (graceful shutdown). */
+  idle(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
@@ -72,6 +74,12 @@ export class MessageWriter {
     } finally {
       this.flushing = false;
       settleWaiting();
+      // A settle callback may have queued (and started writing) more: idle is when that is done too.
+      if (!this.flushing && this.queue.length === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     }
   }
 

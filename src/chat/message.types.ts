@@ -25,6 +25,8 @@ export interface StoredMessage {
   content: string;
   mediaUrl: string | null;
   mediaType: MediaType | null;
+  /** Our upload that mediaUrl names, if it does. */
+  mediaId: string | null;
   clientMessageId: string | null;
   createdAt: Date;
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { syncQuerySchema } from './message.schemas.js';
 import { SyncService } from './sync.service.js';
@@ -13,6 +14,7 @@ export class SyncController {
 
   /** `{ messages, token, hasMore }`: everything in the caller's chats committed after `since`. */
   @Get()
+  @RateLimit('sync')
   since(
     @CurrentUser() user: AuthUser,
     @Query(new ZodPipe(syncQuerySchema)) query: z.output<typeof syncQuerySchema>,

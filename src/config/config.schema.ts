@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration.js';
+import { parseRateLimit } from './rate-limit-setting.js';
 
 const optionalText = () =>
   z
@@ -34,6 +35,23 @@ const duration = (fallback: string) =>
       return seconds;
     });
 
+/** `N` per `unitSeconds`, or `N/window`; see parseRateLimit. */
+const rateLimit = (fallback: string, unitSeconds: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const limit = parseRateLimit(v, unitSeconds);
+      if (limit === null) {
+        ctx.addIssue({ code: 'custom', message: 'must be a count such as 20, or a count per window such as 600/1m' });
+        return z.NEVER;
+      }
+      return limit;
+    });
+
+const bytes = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
 /** Every environment variable the service reads. `.env.example` documents each one. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -42,6 +60,9 @@ export const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  // The seed's own .env names Redis by host and port; REDIS_URL wins when both are given.
+  REDIS_HOST: optionalText(),
+  REDIS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, dashes or underscores')
@@ -81,15 +102,18 @@ export const envSchema = z.object({
       }
       return n;
     }),
-  SOCKET_MAX_PAYLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(16 * 1024 * 1024)
-    .default(64 * 1024),
-  MESSAGE_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  AUTH_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  TYPING_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  SOCKET_MAX_PAYLOAD_BYTES: bytes(64 * 1024, 1024, 16 * 1024 * 1024),
+  SOCKET_MAX_BUFFERED_BYTES: bytes(4 * 1024 * 1024, 64 * 1024),
+  MESSAGE_RATE_LIMIT: rateLimit('20', 1),
+  RECEIPT_RATE_LIMIT: rateLimit('20', 1),
+  TYPING_RATE_LIMIT: rateLimit('10', 5),
+  SYNC_RATE_LIMIT: rateLimit('60', 60),
+  HISTORY_RATE_LIMIT: rateLimit('120', 60),
+  SEARCH_RATE_LIMIT: rateLimit('30', 60),
+  UPLOAD_RATE_LIMIT: rateLimit('120', 3600),
+  API_RATE_LIMIT: rateLimit('300', 60),
+  AUTH_RATE_LIMIT: rateLimit('20', 60),
+  BODY_IDLE_TIMEOUT: duration('30s'),
   MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
   TRUST_PROXY: flag(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
@@ -97,11 +121,8 @@ export const envSchema = z.object({
   // at full load, in garbage collection), and GET /api/sync is the guarantee anyway.
   CONNECTION_RECOVERY_SECONDS: z.coerce.number().int().min(0).max(3600).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  MEDIA_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(100 * 1024 * 1024),
+  MEDIA_MAX_BYTES: bytes(100 * 1024 * 1024, 1),
+  MEDIA_QUOTA_BYTES: bytes(1024 * 1024 * 1024, 1),
   MEDIA_URL_TTL: duration('1h'),
   PUBLIC_URL: optionalUrl(['http', 'https']),
   S3_BUCKET: optionalText(),

@@ -1,9 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { type Env, envSchema } from './config.schema.js';
+import type { RateLimitSetting } from './rate-limit-setting.js';
 
-export interface AppConfig {
+/** The per-user (per-IP for auth) budgets of everything a client can make the service do. */
+export interface RateLimits {
+  messages: RateLimitSetting;
+  receipts: RateLimitSetting;
+  typing: RateLimitSetting;
+  sync: RateLimitSetting;
+  history: RateLimitSetting;
+  search: RateLimitSetting;
+  uploads: RateLimitSetting;
+  api: RateLimitSetting;
+  auth: RateLimitSetting;
+}
+
+/** What the environment says, validated once. Secrets and the instance id are settled later (boot.ts). */
+export interface BootConfig {
   env: Env['NODE_ENV'];
   port: number;
   host: string;
@@ -11,21 +26,25 @@ export interface AppConfig {
   database: { url?: string; poolSize: number };
   /** `prefix` starts every Redis key and channel, so several deployments can share one Redis. */
   redis: { url?: string; prefix: string };
-  jwt: { secret: Uint8Array; generated: boolean; accessTtlSeconds: number; refreshTtlSeconds: number };
+  jwt: {
+    /** From JWT_SECRET; unset: a generated one is kept in the database, shared by every instance on it. */
+    configuredSecret?: Uint8Array;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
   corsOrigins: true | string[];
   logLevel: Env['LOG_LEVEL'];
-  /** Stable across restarts of this instance: presence it recorded is its own to clean up. */
-  instanceId: string;
+  /** INSTANCE_ID (with the cluster worker's suffix), when set. */
+  configuredInstanceId?: string;
   presenceGraceMs: number;
   limits: {
     socketMaxPayloadBytes: number;
-    /** Messages per second per user; bursts of twice that are allowed. */
-    messagesPerSecond: number;
-    /** Register and login attempts per minute per client IP. */
-    authPerMinute: number;
-    /** Typing events per 5 seconds per user. */
-    typingPer5s: number;
+    /** What one socket may have waiting to be written before it is dropped as a slow consumer. */
+    socketMaxBufferedBytes: number;
     socketsPerUser: number;
+    /** How long a request body may stall before its connection is cut. */
+    bodyIdleTimeoutMs: number;
+    rates: RateLimits;
   };
   /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
   trustProxy: boolean;
@@ -33,9 +52,18 @@ export interface AppConfig {
   workers: number;
   /** How long Socket.IO keeps missed packets for a reconnecting socket; 0 turns recovery off. */
   connectionRecoverySeconds: number;
-  /** Absolute base (`https://chat.example.com`) of the links the service hands out; unset: each request's own. */
+  /** Absolute base (`https://chat.example.com`) of the links the service hands out; unset: relative links. */
   publicUrl?: string;
-  media: { maxBytes: number; urlTtlSeconds: number; s3?: S3Config };
+  media: { maxBytes: number; quotaBytes: number; urlTtlSeconds: number; s3?: S3Config };
+  /** Variables that were given but are not read, each with the reason: the boot log names them. */
+  ignored: { name: string; reason: string }[];
+}
+
+/** The configuration the running service uses: the environment's, with the secret and instance id settled. */
+export interface AppConfig extends Omit<BootConfig, 'jwt' | 'configuredInstanceId'> {
+  jwt: Omit<BootConfig['jwt'], 'configuredSecret'> & { secret: Uint8Array; generated: boolean };
+  /** Unique among running processes: presence and routing between instances are keyed by it. */
+  instanceId: string;
 }
 
 /** An S3-compatible bucket for media; without keys the AWS SDK's own credential chain applies. */
@@ -50,53 +78,91 @@ export interface S3Config {
 export class ConfigError extends Error {}
 
 /** Reads `.env` if present (real environment variables win) and validates everything once. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.env'): AppConfig {
-  if (source === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.env'): BootConfig {
+  const fileKeys =
+    source === process.env && existsSync(envFile) ? Object.keys(parseEnv(readFileSync(envFile, 'utf8'))) : [];
+  if (fileKeys.length > 0) process.loadEnvFile(envFile);
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
-  if (env.WORKERS > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {
+  const redisUrl = env.REDIS_URL ?? redisUrlOfHostAndPort(env);
+  if (env.WORKERS > 1 && (!env.DATABASE_URL || !redisUrl)) {
     // Embedded PGlite and in-memory state belong to one process.
     throw new ConfigError('Invalid configuration:\n  WORKERS: more than 1 needs DATABASE_URL and REDIS_URL');
   }
-  const dataDir = resolve(env.DATA_DIR);
-  const secret =
-    env.JWT_SECRET ?? readOrCreate(dataDir, 'jwt-secret', () => randomBytes(48).toString('base64url'));
   return {
     env: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST,
-    dataDir,
+    dataDir: resolve(env.DATA_DIR),
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX },
+    redis: { url: redisUrl, prefix: env.REDIS_PREFIX },
     jwt: {
-      secret: new TextEncoder().encode(secret),
-      generated: env.JWT_SECRET === undefined,
+      configuredSecret: env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : undefined,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
       refreshTtlSeconds: env.REFRESH_TOKEN_TTL,
     },
     corsOrigins: env.CORS_ORIGINS,
     logLevel: env.LOG_LEVEL,
-    instanceId: workerSuffix(
-      env.INSTANCE_ID ?? readOrCreate(dataDir, 'instance-id', () => randomBytes(8).toString('hex')),
-    ),
+    configuredInstanceId: env.INSTANCE_ID && workerSuffix(env.INSTANCE_ID),
     presenceGraceMs: env.PRESENCE_GRACE_MS,
     workers: env.WORKERS,
     limits: {
       socketMaxPayloadBytes: env.SOCKET_MAX_PAYLOAD_BYTES,
-      messagesPerSecond: env.MESSAGE_RATE_LIMIT,
-      authPerMinute: env.AUTH_RATE_LIMIT,
-      typingPer5s: env.TYPING_RATE_LIMIT,
+      socketMaxBufferedBytes: env.SOCKET_MAX_BUFFERED_BYTES,
       socketsPerUser: env.MAX_SOCKETS_PER_USER,
+      bodyIdleTimeoutMs: env.BODY_IDLE_TIMEOUT * 1000,
+      rates: {
+        messages: env.MESSAGE_RATE_LIMIT,
+        receipts: env.RECEIPT_RATE_LIMIT,
+        typing: env.TYPING_RATE_LIMIT,
+        sync: env.SYNC_RATE_LIMIT,
+        history: env.HISTORY_RATE_LIMIT,
+        search: env.SEARCH_RATE_LIMIT,
+        uploads: env.UPLOAD_RATE_LIMIT,
+        api: env.API_RATE_LIMIT,
+        auth: env.AUTH_RATE_LIMIT,
+      },
     },
     trustProxy: env.TRUST_PROXY,
     connectionRecoverySeconds: env.CONNECTION_RECOVERY_SECONDS,
     publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
-    media: { maxBytes: env.MEDIA_MAX_BYTES, urlTtlSeconds: env.MEDIA_URL_TTL, s3: s3Config(env) },
+    media: {
+      maxBytes: env.MEDIA_MAX_BYTES,
+      quotaBytes: env.MEDIA_QUOTA_BYTES,
+      urlTtlSeconds: env.MEDIA_URL_TTL,
+      s3: s3Config(env),
+    },
+    ignored: ignoredVariables(env, fileKeys),
   };
+}
+
+function redisUrlOfHostAndPort(env: Env): string | undefined {
+  if (!env.REDIS_HOST && env.REDIS_PORT === undefined) return undefined;
+  const host = env.REDIS_HOST ?? '127.0.0.1';
+  return `redis://${host.includes(':') ? `[${host}]` : host}:${env.REDIS_PORT ?? 6379}`;
+}
+
+// A variable someone set on purpose and the service does not read is a silent misconfiguration: say so.
+function ignoredVariables(env: Env, fileKeys: string[]): BootConfig['ignored'] {
+  const ignored: BootConfig['ignored'] = [];
+  if (env.REDIS_URL) {
+    for (const name of ['REDIS_HOST', 'REDIS_PORT'] as const) {
+      if (env[name] !== undefined) ignored.push({ name, reason: 'REDIS_URL is set and wins' });
+    }
+  }
+  const known = new Set(Object.keys(envSchema.shape));
+  for (const name of fileKeys) {
+    if (!known.has(name)) ignored.push({ name, reason: 'in .env, but not a setting of this service' });
+  }
+  const schema = env.DATABASE_URL ? new URL(env.DATABASE_URL).searchParams.get('schema') : null;
+  if (schema && schema !== 'public') {
+    ignored.push({ name: 'DATABASE_URL', reason: `?schema=${schema}: tables always live in schema public` });
+  }
+  return ignored;
 }
 
 function s3Config(env: Env): S3Config | undefined {
@@ -116,18 +182,8 @@ function s3Config(env: Env): S3Config | undefined {
   };
 }
 
-// Generated values must survive restarts: a new secret would void every token, a new id orphan presence.
-function readOrCreate(dataDir: string, name: string, generate: () => string): string {
-  const file = join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const value = generate();
-  writeFileSync(file, value, { mode: 0o600 });
-  return value;
-}
-
-// Each cluster worker is an instance of its own; the primary numbers them, so the ids survive restarts.
-function workerSuffix(instanceId: string): string {
+// Each cluster worker is an instance of its own; the primary numbers them.
+export function workerSuffix(instanceId: string): string {
   const index = process.env.WORKER_INDEX;
   return index ? `${instanceId}-w${index}` : instanceId;
 }

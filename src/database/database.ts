@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -8,9 +9,13 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import lockfile from 'proper-lockfile';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** A raw parameterized statement; with `name`, prepared once per connection (no parse or plan per call). */
+export type QueryFn = <T>(text: string, params?: unknown[], name?: string) => Promise<T[]>;
 
 export interface DatabaseHandle {
   db: Database;
@@ -21,10 +26,20 @@ export interface DatabaseHandle {
    * A raw parameterized statement, for the hand-written SQL of repositories' hot paths. With `name`,
    * PostgreSQL prepares it once per connection and skips parsing and planning on every later call.
    */
-  query<T>(text: string, params?: unknown[], name?: string): Promise<T[]>;
+  query: QueryFn;
+  /**
+   * The message writer's own connection: its group commits never wait in line behind other queries,
+   * however many of them one user's flood has queued on the shared pool. (PGlite has one connection.)
+   */
+  writerQuery: QueryFn;
   ping(): Promise<void>;
+  /** Runs `hook` at close, before the connections go (last writes of a clean stop). */
+  beforeClose(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
+
+// Connections of the writer's pool: one batch is in flight at a time; the second serves its rare lookups.
+const WRITER_CONNECTIONS = 2;
 
 // src/database and dist/database are both two levels below the project root.
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -44,33 +59,96 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
 }
 
 async function openPostgres(url: string, poolSize: number, logger: Logger): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
-  // An idle client dropped by the server must not crash the process; the pool replaces it.
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client failed'));
-  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  const pools = [poolSize, WRITER_CONNECTIONS].map((max) => {
+    const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+    // An idle client dropped by the server must not crash the process; the pool replaces it.
+    pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client failed'));
+    return pool;
+  });
+  const [pool, writerPool] = pools as [pg.Pool, pg.Pool];
+  const queryOn =
+    (on: pg.Pool): QueryFn =>
+    async <T>(text: string, values?: unknown[], name?: string) =>
+      (await on.query({ text, values, name })).rows as T[];
   const parsed = new URL(url);
-  return {
-    db,
+  return withCloseHooks({
+    db: drizzlePg(pool, { schema }) as unknown as Database,
     kind: 'postgres',
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
-    query: async <T>(text: string, values?: unknown[], name?: string) =>
-      (await pool.query({ text, values, name })).rows as T[],
+    query: queryOn(pool),
+    writerQuery: queryOn(writerPool),
     ping: async () => void (await pool.query('SELECT 1')),
-    close: () => pool.end(),
-  };
+    close: async () => void (await Promise.all(pools.map((p) => p.end()))),
+  });
 }
+
+// How long a DATA_DIR lock may go without its holder touching it before another process takes it over
+// (the holder was killed), and how often a live holder touches it.
+const DATA_DIR_LOCK_STALE_MS = 20_000;
+const DATA_DIR_LOCK_UPDATE_MS = 5000;
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const path = join(dataDir, 'pglite');
-  const client = await PGlite.create(path);
-  const db = drizzlePglite(client, { schema }) as unknown as Database;
-  return {
-    db,
+  mkdirSync(path, { recursive: true });
+  const unlock = await lockDataDir(path);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(path);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  const query: QueryFn = async <T>(text: string, params?: unknown[]) =>
+    (await client.query<T>(text, params)).rows;
+  return withCloseHooks({
+    db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
     description: `embedded PGlite at ${path}`,
-    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
+    query,
+    writerQuery: query,
     ping: async () => void (await client.query('SELECT 1')),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await unlock();
+    },
+  });
+}
+
+/**
+ * PGlite is PostgreSQL inside this process: a second process on the same files would corrupt them. The
+ * lock is a directory beside them, touched while this process runs, so one left by a killed process is
+ * taken over once stale; a live holder refuses the second process with a message saying what to do.
+ */
+async function lockDataDir(path: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(path, {
+      stale: DATA_DIR_LOCK_STALE_MS,
+      update: DATA_DIR_LOCK_UPDATE_MS,
+      realpath: false,
+      // Long enough for the lock of a process killed just now to go stale.
+      retries: { retries: 12, factor: 1, minTimeout: 2000, maxTimeout: 2000 },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new Error(
+      `${path} is in use by another running live-chat process. The embedded database (PGlite) belongs to one process: give this one its own DATA_DIR, or set DATABASE_URL and REDIS_URL to run several instances as one service.`,
+    );
+  }
+}
+
+function withCloseHooks(handle: Omit<DatabaseHandle, 'beforeClose'>): DatabaseHandle {
+  const hooks: (() => Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
+  return {
+    ...handle,
+    beforeClose: (hook) => void hooks.push(hook),
+    close: () => {
+      closing ??= (async () => {
+        for (const hook of hooks) await hook().catch(() => {});
+        await handle.close();
+      })();
+      return closing;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   customType,
   index,
@@ -34,10 +35,36 @@ export const users = pgTable(
     // does not flap everyone offline and online again.
     onlineInstance: text('online_instance'),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    // Bytes of the user's uploads, kept with each upload so the quota check is one conditional update.
+    mediaBytes: bigint('media_bytes', { mode: 'number' }).notNull().default(0),
     ...timestamps,
   },
-  (t) => [uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`)],
+  (t) => [
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    // The presence sweep looks up the users of instances that stopped.
+    index('users_online_instance_idx')
+      .on(t.onlineInstance)
+      .where(sql`${t.onlineInstance} IS NOT NULL`),
+  ],
 );
+
+/**
+ * Running processes and the ids they hold. An id is held while its holder keeps `heartbeat_at` fresh; a
+ * process that stops cleanly lets go of it (holder null), so its next run may take the same id back.
+ */
+export const instances = pgTable('instances', {
+  id: text('id').primaryKey(),
+  holder: text('holder'),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().defaultNow(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Secrets the service generated for itself (the JWT key when JWT_SECRET is unset), shared by every instance. */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** One login on one device; refresh tokens rotate inside it, and a reused one revokes it whole. */
 export const sessions = pgTable(
@@ -92,6 +119,8 @@ export const chatMembers = pgTable(
     // Everything up to this seq counts as read; unread = chats.last_seq - last_read_seq (O(1)).
     lastReadSeq: integer('last_read_seq').notNull().default(0),
     lastDeliveredSeq: integer('last_delivered_seq').notNull().default(0),
+    // Set by the member's first message: their presence shows only to people they have written to.
+    hasSent: boolean('has_sent').notNull().default(false),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.chatId, t.userId] }), index('chat_members_user_id_idx').on(t.userId)],
@@ -107,6 +136,8 @@ export const messages = pgTable(
     content: text('content').notNull(),
     mediaUrl: text('media_url'),
     mediaType: mediaType('media_type'),
+    // The upload the message carries, when mediaUrl is one of ours: members of the chat may fetch it.
+    mediaId: uuid('media_id'),
     clientMessageId: text('client_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     // The writing transaction's id: with a snapshot, it tells whether a row had committed by then. Sync
@@ -122,6 +153,9 @@ export const messages = pgTable(
     // (a sixth of the batch insert). Deleting a membership, a chat or a user still deletes the messages.
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),
     uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
+    index('messages_media_id_idx')
+      .on(t.mediaId)
+      .where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
   ],
 );
@@ -141,19 +175,4 @@ export const media = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('media_owner_id_idx').on(t.ownerId)],
-);
-
-/** The chats a media item was sent to: besides its owner, their members may fetch it. */
-export const mediaChats = pgTable(
-  'media_chats',
-  {
-    mediaId: uuid('media_id')
-      .notNull()
-      .references(() => media.id, { onDelete: 'cascade' }),
-    chatId: uuid('chat_id')
-      .notNull()
-      .references(() => chats.id, { onDelete: 'cascade' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.mediaId, t.chatId] }), index('media_chats_chat_id_idx').on(t.chatId)],
 );

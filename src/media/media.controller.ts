@@ -6,7 +6,9 @@ import type { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { TokenService } from '../auth/token.service.js';
+import { IpRateLimitGuard } from '../auth/ip-rate-limit.guard.js';
 import { AppError } from '../common/errors/app-error.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -26,6 +28,7 @@ export class MediaController {
   /** `multipart/form-data` with the file in the field `file`: 201 `{ id, url, mediaType, contentType, size }`. */
   @Post()
   @UseGuards(AuthGuard)
+  @RateLimit('uploads')
   async upload(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest) {
     try {
       const file = await this.filePart(request);
@@ -39,6 +42,7 @@ export class MediaController {
 
   /** The file, to its owner and the members of chats it was sent to (bearer), or to a signed link's holder. */
   @Get(':id')
+  @UseGuards(IpRateLimitGuard)
   async read(
     @Param('id', new ZodPipe(mediaIdSchema)) id: string,
     @Query(new ZodPipe(mediaLinkQuerySchema)) query: z.output<typeof mediaLinkQuerySchema>,

@@ -29,32 +29,30 @@ export class MediaRepository {
     return row && toRecord(row);
   }
 
-  /** The upload if `userId` may fetch it: its owner, or a member of a chat it was sent to. */
+  /**
+   * The upload if `userId` may fetch it: its owner, or a member of a chat where a message that is not
+   * deleted carries it.
+   */
   async findReadable(id: string, userId: string): Promise<MediaRecord | undefined> {
     const [row] = await this.database.query<MediaRow>(
       `SELECT ${MEDIA_COLUMNS} FROM media m
        WHERE m.id = $1 AND (m.owner_id = $2 OR EXISTS (
-         SELECT 1 FROM media_chats mc JOIN chat_members cm ON cm.chat_id = mc.chat_id
-         WHERE mc.media_id = m.id AND cm.user_id = $2))`,
+         SELECT 1 FROM messages msg JOIN chat_members cm ON cm.chat_id = msg.chat_id AND cm.user_id = $2
+         WHERE msg.media_id = m.id AND msg.deleted_at IS NULL))`,
       [id, userId],
     );
     return row && toRecord(row);
   }
 
   /**
-   * Records that the upload is sent to a chat, if the sender may send it there: it is theirs, or it was
-   * sent to that chat before. Returns its media type, or undefined (and records nothing) otherwise.
+   * The upload's media type if `senderId` may send it to `chatId`: it is theirs, or a message of that chat
+   * (not deleted) carries it already. `chatId` null is a chat that does not exist yet. Writes nothing.
    */
-  async shareWithChat(id: string, senderId: string, chatId: string): Promise<MediaType | undefined> {
+  async sendableType(id: string, senderId: string, chatId: string | null): Promise<MediaType | undefined> {
     const [row] = await this.database.query<{ mediaType: MediaType }>(
-      `WITH allowed AS (
-         SELECT m.id, m.media_type FROM media m
-         WHERE m.id = $1 AND (m.owner_id = $2 OR EXISTS (
-           SELECT 1 FROM media_chats mc WHERE mc.media_id = m.id AND mc.chat_id = $3))
-       ), shared AS (
-         INSERT INTO media_chats (media_id, chat_id) SELECT id, $3 FROM allowed ON CONFLICT DO NOTHING
-       )
-       SELECT media_type::text AS "mediaType" FROM allowed`,
+      `SELECT m.media_type::text AS "mediaType" FROM media m
+       WHERE m.id = $1 AND (m.owner_id = $2 OR EXISTS (
+         SELECT 1 FROM messages msg WHERE msg.media_id = m.id AND msg.chat_id = $3 AND msg.deleted_at IS NULL))`,
       [id, senderId, chatId],
     );
     return row?.mediaType;

@@ -124,17 +124,18 @@ export class MediaService {
   }
 
   /**
-   * For a message that carries one of our uploads: the sender may send it to this chat when it is theirs
-   * or was sent there before; then the chat's members may fetch it. The message carries the stored type
-   * (whatever the client claimed) and the plain URL (a signature in the one sent is not passed on).
+   * For a message that carries one of our uploads: the sender may send it to a chat when it is theirs or a
+   * message of that chat carries it already (`chatId` null: a chat not made yet). Once the message is
+   * stored, the chat's members may fetch it. The message carries the stored type (whatever the client
+   * claimed) and the plain URL (a signature in the one sent is not passed on). Checks only: writes nothing.
    */
-  async attachToChat(
+  async checkSendable(
     mediaId: string,
     mediaUrl: string,
     senderId: string,
-    chatId: string,
+    chatId: string | null,
   ): Promise<{ mediaUrl: string; mediaType: MediaType }> {
-    const mediaType = await this.repository.shareWithChat(mediaId, senderId, chatId);
+    const mediaType = await this.repository.sendableType(mediaId, senderId, chatId);
     if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
     return { mediaUrl: this.links.canonical(mediaUrl, mediaId), mediaType };
   }

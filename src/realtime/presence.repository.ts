@@ -47,24 +47,45 @@ export class PresenceRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Everyone who shares a chat with the user. */
-  async peerIds(userId: string): Promise<string[]> {
+  /**
+   * Users recorded online by instances that stopped (let go of their id, or stopped heartbeating for
+   * `leaseSeconds`) more than `graceSeconds` ago: nobody will announce them offline otherwise.
+   */
+  async onlineOnStoppedInstances(
+    leaseSeconds: number,
+    graceSeconds: number,
+  ): Promise<{ userId: string; instanceId: string }[]> {
+    return this.database.query<{ userId: string; instanceId: string }>(
+      `SELECT u.id AS "userId", u.online_instance AS "instanceId" FROM users u
+       WHERE u.online_instance IN (
+         SELECT i.id FROM instances i
+         WHERE (i.holder IS NULL OR i.heartbeat_at < now() - make_interval(secs => $1))
+           AND i.heartbeat_at < now() - make_interval(secs => $2))`,
+      [leaseSeconds, graceSeconds],
+    );
+  }
+
+  /** Who may see the user's presence: everyone they have written to (a chat they have sent a message in). */
+  async watcherIds(userId: string): Promise<string[]> {
     const rows = await this.database.query<{ id: string }>(
       `SELECT DISTINCT other.user_id AS id FROM chat_members mine
        JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id <> mine.user_id
-       WHERE mine.user_id = $1`,
+       WHERE mine.user_id = $1 AND mine.has_sent`,
       [userId],
     );
     return rows.map((r) => r.id);
   }
 
-  /** The presence of `userId` as `viewerId` may see it: their own, or a chat peer's. */
+  /**
+   * The presence of `userId` as `viewerId` may see it: their own, or that of someone who has written to
+   * them. Opening a chat with someone, or writing to them, shows nothing of them until they answer.
+   */
   async visibleTo(viewerId: string, userId: string): Promise<PresenceRow | undefined> {
     const [row] = await this.database.query<{ online: boolean; lastSeenAt: Date | null }>(
       `SELECT u.online_instance IS NOT NULL AS online, u.last_seen_at AS "lastSeenAt" FROM users u
        WHERE u.id = $2 AND ($1 = $2 OR EXISTS (
-         SELECT 1 FROM chat_members a JOIN chat_members b ON b.chat_id = a.chat_id
-         WHERE a.user_id = $1 AND b.user_id = $2))`,
+         SELECT 1 FROM chat_members viewer JOIN chat_members target ON target.chat_id = viewer.chat_id
+         WHERE viewer.user_id = $1 AND target.user_id = $2 AND target.has_sent))`,
       [viewerId, userId],
     );
     return row && { online: row.online, lastSeenAt: row.lastSeenAt ? new Date(row.lastSeenAt) : null };

@@ -42,6 +42,21 @@ export class SocketAuth {
     );
   };
 
+  /**
+   * Called once the socket is in its session's room. A logout that landed between the handshake's check
+   * and the join announced itself to a room the socket was not in yet: the session is read again, so
+   * either this read sees the logout or the logout's announcement finds the socket in the room.
+   */
+  recheck(socket: ChatSocket): void {
+    this.auth.isSessionActive(socket.data.sessionId).then(
+      (active) => {
+        if (!active) socket.disconnect(true);
+      },
+      // The database is away: the handshake's check stands; a logout will still find the room.
+      () => {},
+    );
+  }
+
   private async authenticate(socket: ChatSocket): Promise<void> {
     const token = tokenOf(socket);
     if (!token) throw new Error('no token');

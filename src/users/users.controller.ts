@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Patch, Query, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
+import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { searchUsersSchema, updateMeSchema } from './users.schemas.js';
 import { UsersService } from './users.service.js';
@@ -24,6 +25,7 @@ export class UsersController {
   }
 
   @Get()
+  @RateLimit('search')
   async search(
     @CurrentUser() user: AuthUser,
     @Query(new ZodPipe(searchUsersSchema)) query: typeof searchUsersSchema._output,

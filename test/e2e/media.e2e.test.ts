@@ -2,14 +2,13 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
 import { parseByteRange } from '../../src/media/byte-range.js';
 import { MediaLinks } from '../../src/media/media-links.js';
 import { filesUnder, mediaFixture, trickleUpload, uploadFile, wavHeader } from '../fixtures/media-files.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, closeAll, connect, Inbox, send, sendOk } from '../support/socket.js';
-import { startTestApp, type TestApp, testSecret } from '../support/test-app.js';
+import { settledConfig, startTestApp, type TestApp, testSecret } from '../support/test-app.js';
 
 // Small, so that the oversize test streams a few hundred kilobytes rather than 100 MB.
 const MAX_BYTES = 64 * 1024;
@@ -378,7 +377,7 @@ describe('media messages over Socket.IO', () => {
 describe('media links and ranges', () => {
   const id = '0190f5d2-2f6b-7cc0-8d33-0b9e4f6e1a2b';
   const linksFor = (env: Record<string, string>) =>
-    new MediaLinks(loadConfig({ JWT_SECRET: testSecret, DATA_DIR: app.dataDir, ...env }));
+    new MediaLinks(settledConfig({ DATA_DIR: app.dataDir, ...env }));
 
   it('under PUBLIC_URL, hands out URLs below it and counts only those as uploads', () => {
     const links = linksFor({ PUBLIC_URL: 'https://chat.example.com/live/' });

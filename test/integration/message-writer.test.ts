@@ -54,6 +54,7 @@ function message(
     content,
     mediaUrl: null,
     mediaType: null,
+    mediaId: null,
     clientMessageId,
     createdAt: new Date(),
   };
@@ -179,7 +180,7 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
       await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
       await client.query(`PREPARE insert_batch AS ${INSERT_BATCH_SQL}`);
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN EXECUTE insert_batch(${Array(9).fill('NULL').join(', ')})`,
+        `EXPLAIN EXECUTE insert_batch(${Array(10).fill('NULL').join(', ')})`,
       );
       const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan using \S+ on messages/);

@@ -2,9 +2,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { type ClientSocket, closeAll } from './socket.js';
+import { UNLIMITED } from './limits.js';
 
 export interface ProcessApp {
   child: ChildProcess;
@@ -50,20 +51,29 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The real service as its own process (`node dist/main.js`), for restarts, signals and several instances. */
-export async function startProcessApp(env: Record<string, string>): Promise<ProcessApp> {
+const MAIN = resolve('dist/main.js');
+
+/**
+ * The real service as its own process (`node dist/main.js`), for restarts, signals and several instances.
+ * Each gets a DATA_DIR of its own, unless it runs in `cwd`: then it uses `./data` there, as `npm start`
+ * does, and several started in one `cwd` share that folder as several instances from one checkout do.
+ */
+export async function startProcessApp(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<ProcessApp> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'live-chat-proc-'));
+  const dataDir = options.cwd ? undefined : mkdtempSync(join(tmpdir(), 'live-chat-proc-'));
   let log = '';
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: options.cwd,
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
       PORT: String(port),
-      DATA_DIR: dataDir,
+      ...(dataDir ? { DATA_DIR: dataDir } : {}),
       LOG_LEVEL: 'warn',
-      AUTH_RATE_LIMIT: '1000000',
-      MESSAGE_RATE_LIMIT: '1000000',
+      ...UNLIMITED,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,7 +85,7 @@ export async function startProcessApp(env: Record<string, string>): Promise<Proc
     log += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  if (dataDir) void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`service exited during boot:\n${log}`);

@@ -6,10 +6,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.factory.js';
 import { createLogger } from '../../src/common/logging/logger.js';
-import { loadConfig } from '../../src/config/config.js';
+import { type AppConfig, loadConfig } from '../../src/config/config.js';
+import { UNLIMITED } from './limits.js';
+import { ManualClock } from './manual-clock.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** The app's time: move it forward instead of waiting (grace periods, typing expiry). */
+  clock: ManualClock;
   baseUrl: string;
   port: number;
   dataDir: string;
@@ -33,8 +37,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     JWT_SECRET: testSecret,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     // Suites register and send far faster than a person; test/e2e/limits.e2e.test.ts checks the limits.
-    AUTH_RATE_LIMIT: '1000000',
-    MESSAGE_RATE_LIMIT: '1000000',
+    ...UNLIMITED,
     ...(inject('databaseUrl') ? { DATABASE_URL: inject('databaseUrl')! } : {}),
     // Each test app gets its own Redis namespace unless a test shares one between instances on purpose.
     ...(inject('redisUrl')
@@ -43,12 +46,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   };
   const config = loadConfig(env);
-  const app = await createApp(config, createLogger(config.logLevel));
+  const clock = new ManualClock();
+  const app = await createApp(config, createLogger(config.logLevel), { clock });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     app,
+    clock,
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
@@ -61,3 +66,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 // One secret per test process, so tokens survive a simulated restart within a file.
 export const testSecret = randomBytes(48).toString('base64url');
+
+/** The configuration of a running app for these variables, for the rules that take one directly. */
+export function settledConfig(env: Record<string, string>): AppConfig {
+  const { jwt, configuredInstanceId: _, ...boot } = loadConfig({ JWT_SECRET: testSecret, ...env });
+  return {
+    ...boot,
+    jwt: { ...jwt, secret: jwt.configuredSecret!, generated: false },
+    instanceId: 'test',
+  };
+}

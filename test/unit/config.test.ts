@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,14 +31,45 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: tmp(), [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
-  it('generates a JWT secret once, stores it under DATA_DIR and reuses it', () => {
-    const dir = tmp();
-    const first = loadConfig({ DATA_DIR: dir });
-    expect(first.jwt.generated).toBe(true);
-    expect(existsSync(join(dir, 'jwt-secret'))).toBe(true);
-    const second = loadConfig({ DATA_DIR: dir });
-    expect(Buffer.from(second.jwt.secret).toString()).toBe(readFileSync(join(dir, 'jwt-secret'), 'utf8'));
-    expect(second.jwt.secret).toEqual(first.jwt.secret);
+  it('leaves the JWT secret to the database unless JWT_SECRET is set', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).jwt.configuredSecret).toBeUndefined();
+    const secret = 'x'.repeat(40);
+    expect(Buffer.from(loadConfig({ DATA_DIR: tmp(), JWT_SECRET: secret }).jwt.configuredSecret!).toString()).toBe(
+      secret,
+    );
+  });
+
+  it('takes the seed’s REDIS_HOST and REDIS_PORT when REDIS_URL is unset, and names them as ignored when it is', () => {
+    expect(loadConfig({ DATA_DIR: tmp(), REDIS_HOST: 'cache', REDIS_PORT: '6382' }).redis.url).toBe(
+      'redis://cache:6382',
+    );
+    expect(loadConfig({ DATA_DIR: tmp(), REDIS_PORT: '6390' }).redis.url).toBe('redis://127.0.0.1:6390');
+    const both = loadConfig({
+      DATA_DIR: tmp(),
+      REDIS_URL: 'redis://main:6379',
+      REDIS_HOST: 'cache',
+      REDIS_PORT: '6382',
+    });
+    expect(both.redis.url).toBe('redis://main:6379');
+    expect(both.ignored.map((i) => i.name)).toEqual(['REDIS_HOST', 'REDIS_PORT']);
+  });
+
+  it('names a Prisma-style ?schema= other than public as ignored', () => {
+    const config = loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h:5432/db?schema=chat' });
+    expect(config.ignored).toEqual([{ name: 'DATABASE_URL', reason: expect.stringContaining('schema=chat') }]);
+    expect(loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h/db?schema=public' }).ignored).toEqual([]);
+  });
+
+  it('reads rate limits as a count per the limit’s unit, or per a window of its own', () => {
+    const rates = (env: Record<string, string>) => loadConfig({ DATA_DIR: tmp(), ...env }).limits.rates;
+    // Per second: counted in two-second windows, bursts of twice the rate.
+    expect(rates({ MESSAGE_RATE_LIMIT: '5' }).messages).toEqual({ points: 10, seconds: 2 });
+    expect(rates({ MESSAGE_RATE_LIMIT: '10/1h' }).messages).toEqual({ points: 10, seconds: 3600 });
+    expect(rates({ SYNC_RATE_LIMIT: '7' }).sync).toEqual({ points: 7, seconds: 60 });
+    expect(rates({}).typing).toEqual({ points: 10, seconds: 5 });
+    for (const bad of ['0', 'ten', '5/fortnight', '5/0', '-1']) {
+      expect(() => loadConfig({ DATA_DIR: tmp(), RECEIPT_RATE_LIMIT: bad })).toThrow(/RECEIPT_RATE_LIMIT:/);
+    }
   });
 
   it('splits CORS_ORIGINS', () => {
