@@ -53,7 +53,8 @@ export async function createApp(
     },
     'storage ready',
   );
-  for (const { name, reason } of config.ignored) logger.warn({ variable: name }, `${name} is ignored: ${reason}`);
+  for (const { name, reason } of config.ignored)
+    logger.warn({ variable: name }, `${name} is ignored: ${reason}`);
   if (config.jwt.generated) {
     logger.warn(
       'JWT_SECRET is not set: using a generated secret kept in the database (shared by every instance on it); set JWT_SECRET in production',
@@ -95,7 +96,8 @@ export async function createApp(
  */
 async function settle(boot: BootConfig, database: DatabaseHandle, logger: Logger): Promise<AppConfig> {
   const { configuredSecret, ...jwt } = boot.jwt;
-  const secret = configuredSecret ?? new TextEncoder().encode(await generatedSecret(database, 'jwt-secret', boot.dataDir));
+  const secret =
+    configuredSecret ?? new TextEncoder().encode(await generatedSecret(database, 'jwt-secret', boot.dataDir));
   const lease = await InstanceLease.claim(database, boot, logger);
   lease.keepAlive(logger, () => {
     // Another process now answers to this id: carrying on would mix up presence and deliveries.

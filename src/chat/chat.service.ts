@@ -9,6 +9,7 @@ import type { DeliveryReceipt, ReadReceipt } from './chat.events.js';
 import { ChatRepository, type ChatRow, type MessageWithSender } from './chat.repository.js';
 import type { ChatView, Page } from './chat.types.js';
 import { ChatCache, directKey } from './chat-cache.js';
+import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import type { MessageSendInput } from './message.schemas.js';
 import { type MessageView, toMessageView } from './message.types.js';
 import { MessageWriter } from './message-writer.js';
@@ -252,21 +253,4 @@ function toChatView(row: ChatRow): ChatView {
     peerDeliveredSeq: row.peerDeliveredSeq,
     updatedAt: row.updatedAt.toISOString(),
   };
-}
-
-function encodeChatCursor(row: ChatRow): string {
-  return Buffer.from(`${row.cursorTime}|${row.id}`).toString('base64url');
-}
-
-function decodeChatCursor(cursor: string): { time: string; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (
-    !time ||
-    !/^\d{4}-\d\d-\d\d [\d:.]+[+-]\d\d(:\d\d)?$/.test(time) ||
-    !id ||
-    !/^[0-9a-f-]{36}$/i.test(id)
-  ) {
-    throw new AppError('VALIDATION_FAILED', 'before: is not a cursor this API gave out');
-  }
-  return { time, id };
 }

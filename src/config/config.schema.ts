@@ -43,7 +43,10 @@ const rateLimit = (fallback: string, unitSeconds: number) =>
     .transform((v, ctx) => {
       const limit = parseRateLimit(v, unitSeconds);
       if (limit === null) {
-        ctx.addIssue({ code: 'custom', message: 'must be a count such as 20, or a count per window such as 600/1m' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a count such as 20, or a count per window such as 600/1m',
+        });
         return z.NEVER;
       }
       return limit;

@@ -42,9 +42,7 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
     // The presence sweep looks up the users of instances that stopped.
-    index('users_online_instance_idx')
-      .on(t.onlineInstance)
-      .where(sql`${t.onlineInstance} IS NOT NULL`),
+    index('users_online_instance_idx').on(t.onlineInstance).where(sql`${t.onlineInstance} IS NOT NULL`),
   ],
 );
 
@@ -153,9 +151,7 @@ export const messages = pgTable(
     // (a sixth of the batch insert). Deleting a membership, a chat or a user still deletes the messages.
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),
     uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
-    index('messages_media_id_idx')
-      .on(t.mediaId)
-      .where(sql`${t.mediaId} IS NOT NULL`),
+    index('messages_media_id_idx').on(t.mediaId).where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
   ],
 );

@@ -9,7 +9,11 @@ import { SecretsRepository } from './secrets.repository.js';
  * instance of one deployment uses the same one (a token issued by one instance is good at all of them).
  * A secret an earlier version kept in DATA_DIR/<name> is adopted on the first boot, so its tokens stay good.
  */
-export async function generatedSecret(database: DatabaseHandle, name: string, dataDir: string): Promise<string> {
+export async function generatedSecret(
+  database: DatabaseHandle,
+  name: string,
+  dataDir: string,
+): Promise<string> {
   const legacy = join(dataDir, name);
   const candidate = existsSync(legacy)
     ? readFileSync(legacy, 'utf8').trim()

@@ -43,7 +43,8 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
     private readonly clock: Clock,
   ) {
     locator.onUsersGone((userIds) => {
-      for (const userId of userIds) this.enqueue(userId, () => this.goOffline(userId, new Date(this.clock.now())));
+      for (const userId of userIds)
+        this.enqueue(userId, () => this.goOffline(userId, new Date(this.clock.now())));
     });
   }
 

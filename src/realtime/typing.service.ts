@@ -72,7 +72,9 @@ export class TypingService implements BeforeApplicationShutdown {
       // Refreshed through another instance since our last refresh: that instance's timer will end it.
       if (refreshedAt !== null && Number(refreshedAt) + TYPING_TIMEOUT_MS > this.clock.now()) return;
       if (refreshedAt !== null) {
-        const deleted = await this.bus.client.eval(DELETE_IF_UNCHANGED, 1, redisKey, refreshedAt).catch(() => 0);
+        const deleted = await this.bus.client
+          .eval(DELETE_IF_UNCHANGED, 1, redisKey, refreshedAt)
+          .catch(() => 0);
         if (deleted !== 1) return;
       }
     }

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type ClientSocket, closeAll } from './socket.js';
 import { UNLIMITED } from './limits.js';
+import { type ClientSocket, closeAll } from './socket.js';
 
 export interface ProcessApp {
   child: ChildProcess;

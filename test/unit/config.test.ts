@@ -34,9 +34,9 @@ describe('loadConfig', () => {
   it('leaves the JWT secret to the database unless JWT_SECRET is set', () => {
     expect(loadConfig({ DATA_DIR: tmp() }).jwt.configuredSecret).toBeUndefined();
     const secret = 'x'.repeat(40);
-    expect(Buffer.from(loadConfig({ DATA_DIR: tmp(), JWT_SECRET: secret }).jwt.configuredSecret!).toString()).toBe(
-      secret,
-    );
+    expect(
+      Buffer.from(loadConfig({ DATA_DIR: tmp(), JWT_SECRET: secret }).jwt.configuredSecret!).toString(),
+    ).toBe(secret);
   });
 
   it('takes the seed’s REDIS_HOST and REDIS_PORT when REDIS_URL is unset, and names them as ignored when it is', () => {
@@ -56,8 +56,12 @@ describe('loadConfig', () => {
 
   it('names a Prisma-style ?schema= other than public as ignored', () => {
     const config = loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h:5432/db?schema=chat' });
-    expect(config.ignored).toEqual([{ name: 'DATABASE_URL', reason: expect.stringContaining('schema=chat') }]);
-    expect(loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h/db?schema=public' }).ignored).toEqual([]);
+    expect(config.ignored).toEqual([
+      { name: 'DATABASE_URL', reason: expect.stringContaining('schema=chat') },
+    ]);
+    expect(
+      loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h/db?schema=public' }).ignored,
+    ).toEqual([]);
   });
 
   it('reads rate limits as a count per the limit’s unit, or per a window of its own', () => {
