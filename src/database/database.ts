@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -84,8 +84,8 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
 
 // How long a DATA_DIR lock may go without its holder touching it before another process takes it over
 // (the holder was killed), and how often a live holder touches it.
-const DATA_DIR_LOCK_STALE_MS = 20_000;
-const DATA_DIR_LOCK_UPDATE_MS = 5000;
+const DATA_DIR_LOCK_STALE_MS = 10_000;
+const DATA_DIR_LOCK_UPDATE_MS = 2000;
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const path = join(dataDir, 'pglite');
@@ -116,23 +116,28 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 
 /**
  * PGlite is PostgreSQL inside this process: a second process on the same files would corrupt them. The
- * lock is a directory beside them, touched while this process runs, so one left by a killed process is
- * taken over once stale; a live holder refuses the second process with a message saying what to do.
+ * lock is a directory beside them that its holder touches while it runs. A lock nobody touches any more
+ * (its process was killed) is taken over once stale; one that is touched while we wait belongs to a live
+ * process, and this one stops with a message saying what to do.
  */
 async function lockDataDir(path: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(path, {
-      stale: DATA_DIR_LOCK_STALE_MS,
-      update: DATA_DIR_LOCK_UPDATE_MS,
-      realpath: false,
-      // Long enough for the lock of a process killed just now to go stale.
-      retries: { retries: 12, factor: 1, minTimeout: 2000, maxTimeout: 2000 },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    throw new Error(
-      `${path} is in use by another running live-chat process. The embedded database (PGlite) belongs to one process: give this one its own DATA_DIR, or set DATABASE_URL and REDIS_URL to run several instances as one service.`,
-    );
+  const lock = () =>
+    lockfile.lock(path, { stale: DATA_DIR_LOCK_STALE_MS, update: DATA_DIR_LOCK_UPDATE_MS, realpath: false });
+  let touchedAt: number | undefined;
+  for (;;) {
+    try {
+      return await lock();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    }
+    const mtime = statSync(`${path}.lock`, { throwIfNoEntry: false })?.mtimeMs;
+    if (touchedAt !== undefined && mtime !== undefined && mtime !== touchedAt) {
+      throw new Error(
+        `${path} is in use by another running live-chat process. The embedded database (PGlite) belongs to one process: give this one its own DATA_DIR, or set DATABASE_URL and REDIS_URL to run several instances as one service.`,
+      );
+    }
+    touchedAt = mtime;
+    await new Promise((resolve) => setTimeout(resolve, DATA_DIR_LOCK_UPDATE_MS / 2));
   }
 }
 

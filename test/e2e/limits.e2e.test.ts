@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { AuthService } from '../../src/auth/auth.service.js';
 import { createUser, userInput } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
@@ -120,6 +121,49 @@ describe('ending sessions cuts their sockets', () => {
     const inbox = new Inbox(bystander, 'chat:message_receive');
     await sendOk(fresh, { receiverId: b.id, content: 'back again' });
     expect(await inbox.waitFor(1)).toHaveLength(1);
+  });
+
+  it('reusing a spent refresh token ends its session: its sockets are cut and its newest token is refused', async () => {
+    const a = await createUser(t.http);
+    const other = await t.http.post('/api/auth/login', { email: a.email, password: a.password });
+    const [mine, theirs] = [await t.online(a), await t.online(a, { token: other.body.accessToken })];
+    const cut = disconnected(mine);
+    const rotated = await t.http.post('/api/auth/refresh', { refreshToken: a.refreshToken });
+    expect(rotated.status).toBe(200);
+    // The spent token again: whoever holds a copy of it, the session is over.
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: a.refreshToken })).status).toBe(401);
+    expect(await cut).toBe('io server disconnect');
+    expect((await t.http.post('/api/auth/refresh', { refreshToken: rotated.body.refreshToken })).status).toBe(
+      401,
+    );
+    expect(await refusal(t.app.baseUrl, { token: rotated.body.accessToken })).toBe('unauthorized');
+    await settle(theirs);
+    expect(theirs.connected).toBe(true);
+  });
+
+  it('a socket whose handshake races a logout does not stay connected', async () => {
+    const a = await createUser(t.http);
+    const auth = t.app.app.get(AuthService);
+    const realCheck = auth.isSessionActive.bind(auth);
+    // The handshake's session check passes, then the logout lands before the socket joins its rooms.
+    let raced = false;
+    const spy = vi.spyOn(auth, 'isSessionActive').mockImplementation(async (sessionId) => {
+      const active = await realCheck(sessionId);
+      if (!raced) {
+        raced = true;
+        expect((await t.http.post('/api/auth/logout', undefined, a.accessToken)).status).toBe(204);
+      }
+      return active;
+    });
+    try {
+      const socket = await t.online(a);
+      // Cut at once, or by the time the test looks: either way the server ended it.
+      if (socket.connected) expect(await disconnected(socket)).toBe('io server disconnect');
+      expect(socket.connected).toBe(false);
+      expect(raced).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('refuses a password change with the wrong current password, changing nothing', async () => {

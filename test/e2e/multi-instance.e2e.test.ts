@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
@@ -14,21 +17,22 @@ import {
   Inbox,
   send,
   sendOk,
-  settle,
 } from '../support/socket.js';
 
 const databaseUrl = inject('databaseUrl');
 const redisUrl = inject('redisUrl');
 
 // Several instances need the shared services; the embedded defaults are one process by design.
+// Both run from one folder (one checkout, or one shared volume), with no INSTANCE_ID and no JWT_SECRET:
+// as a user tries scale-out, not as a test would prepare it.
 describe.skipIf(!databaseUrl || !redisUrl)('two instances over one PostgreSQL and one Redis', () => {
   const shared = {
     DATABASE_URL: databaseUrl!,
     REDIS_URL: redisUrl!,
     REDIS_PREFIX: `mi${randomBytes(4).toString('hex')}`,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
     PRESENCE_GRACE_MS: '500',
   };
+  const folder = mkdtempSync(join(tmpdir(), 'live-chat-checkout-'));
   let one: ProcessApp;
   let two: ProcessApp;
   let http1: HttpClient;
@@ -37,16 +41,15 @@ describe.skipIf(!databaseUrl || !redisUrl)('two instances over one PostgreSQL an
 
   beforeAll(async () => {
     buildOnce();
-    [one, two] = await Promise.all([
-      startProcessApp({ ...shared, INSTANCE_ID: 'one' }),
-      startProcessApp({ ...shared, INSTANCE_ID: 'two' }),
-    ]);
+    one = await startProcessApp(shared, { cwd: folder });
+    two = await startProcessApp(shared, { cwd: folder });
     http1 = new HttpClient(one.baseUrl);
     http2 = new HttpClient(two.baseUrl);
   });
   afterAll(async () => {
     closeAll(...open);
     await Promise.all([one?.stop(), two?.stop()]);
+    rmSync(folder, { recursive: true, force: true });
   });
 
   async function on(app: ProcessApp, user: TestUser): Promise<ClientSocket> {
@@ -86,19 +89,45 @@ describe.skipIf(!databaseUrl || !redisUrl)('two instances over one PostgreSQL an
     expect(m4.sender.name).toBe('Renamed');
   });
 
+  it('a token issued by one instance is good at the other (one generated JWT secret for the deployment)', async () => {
+    const user = await createUser(http1);
+    expect((await http2.get('/api/users/me', user.accessToken)).status).toBe(200);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'live-chat-other-'));
+    const three = await startProcessApp(shared, { cwd: elsewhere });
+    try {
+      // A folder of its own too: the secret lives in the database both use, not in a folder.
+      expect((await new HttpClient(three.baseUrl).get('/api/users/me', user.accessToken)).status).toBe(200);
+    } finally {
+      await three.stop();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('sees presence across instances: one online and one offline event for two devices on two instances', async () => {
     const [a, b] = [await createUser(http1), await createUser(http1)];
-    await http1.post('/api/chats/direct', { userId: b.id }, a.accessToken);
-    const watcher = await on(two, b);
+    // They have written to each other, so each may see the other's presence.
+    const [sa, sb] = [await on(one, a), await on(two, b)];
+    await sendOk(sa, { receiverId: b.id, content: 'hi' });
+    await sendOk(sb, { receiverId: a.id, content: 'hi' });
+    sa.close();
+    const watcher = sb;
     const updates = new Inbox(watcher, 'presence:update');
-    const d1 = await on(one, a);
     await updates.waitFor(1);
+    expect(updates.items[0]).toMatchObject({ userId: a.id, online: false });
+    const d1 = await on(one, a);
+    await updates.waitFor(2);
     const d2 = await on(two, a);
     d1.close();
-    await settle(watcher);
+    // c leaves instance one after a's first device did: once c's offline event is in, a's would be too.
+    const c = await createUser(http1);
+    const sc = await on(one, c);
+    await sendOk(sc, { receiverId: b.id, content: 'hi' });
+    sc.close();
+    await updates.waitFor(3);
+    expect(updates.items.at(-1)).toMatchObject({ userId: c.id, online: false });
     d2.close();
-    const events = await updates.waitFor(2);
-    expect(events.filter((e) => e.userId === a.id).map((e) => e.online)).toEqual([true, false]);
+    const events = await updates.waitFor(4);
+    expect(events.filter((e) => e.userId === a.id).map((e) => e.online)).toEqual([false, true, false]);
   });
 
   it('SIGTERM to one instance under traffic loses no acknowledged message; its clients carry on at the other', async () => {
@@ -169,7 +198,7 @@ describe.skipIf(!databaseUrl || !redisUrl)('two instances over one PostgreSQL an
   });
 
   it('WORKERS=2 serves one port from two processes that act as one service', async () => {
-    const clustered = await startProcessApp({ ...shared, WORKERS: '2', INSTANCE_ID: 'cluster' });
+    const clustered = await startProcessApp({ ...shared, WORKERS: '2' }, { cwd: folder });
     try {
       const workers = execFileSync('pgrep', ['-P', String(clustered.child.pid)])
         .toString()

@@ -3,12 +3,13 @@ import type { PresenceEvent } from '../../src/chat/chat.events.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, closeAll, emitAck, Inbox, sendOk, settle } from '../support/socket.js';
-import { startTestApp } from '../support/test-app.js';
+import { TYPING_TIMEOUT_MS } from '../../src/realtime/typing.service.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type TestSuite, useTestApp } from '../support/use-test-app.js';
 
-// Long enough that a test's reconnect always lands inside it, even on a loaded machine.
-import { useTestApp } from '../support/use-test-app.js';
-
-const t = useTestApp({ env: { PRESENCE_GRACE_MS: '2000' } });
+// Time is the app's manual clock: the grace period passes when a test says so, never by itself.
+const GRACE_MS = 5000;
+const t = useTestApp({ env: { PRESENCE_GRACE_MS: String(GRACE_MS), TYPING_RATE_LIMIT: '10/1h' } });
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary ack shapes
 const emit = (socket: ClientSocket, event: string, payload: unknown): Promise<any> =>
@@ -125,8 +126,13 @@ describe('typing', () => {
     const atTypist = new Inbox(sa, 'chat:typing');
 
     expect(await emit(sa, 'chat:typing', { chatId: m.chatId, isTyping: true })).toEqual({ ok: true });
-    // A refresh while typing is not repeated to the peer.
+    // A refresh while typing is not repeated to the peer, and pushes the end back.
+    t.app.clock.advance(TYPING_TIMEOUT_MS - 1);
     await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: true });
+    t.app.clock.advance(TYPING_TIMEOUT_MS - 1);
+    await settle(b1);
+    expect(t1.items).toHaveLength(1);
+    t.app.clock.advance(1);
     const events = await t1.waitFor(2);
     expect(events).toEqual([
       { chatId: m.chatId, userId: a.id, isTyping: true },
@@ -145,9 +151,11 @@ describe('typing', () => {
     await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: true });
     await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: false });
     expect((await typing.waitFor(2)).map((e) => e.isTyping)).toEqual([true, false]);
+    // TYPING_RATE_LIMIT=10/1h for this app: two were spent above, eight more pass, the ninth is refused.
     const results = [];
-    for (let i = 0; i < 12; i++)
+    for (let i = 0; i < 9; i++)
       results.push(await emit(sa, 'chat:typing', { receiverId: b.id, isTyping: false }));
+    expect(results.slice(0, 8).every((r) => r.ok)).toBe(true);
     expect(results.at(-1)).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
   });
 
@@ -165,15 +173,37 @@ describe('typing', () => {
   });
 });
 
-describe('presence', () => {
-  async function peers(): Promise<[TestUser, TestUser]> {
-    const [a, b] = [await createUser(t.http), await createUser(t.http)];
-    expect((await t.http.post('/api/chats/direct', { userId: b.id }, a.accessToken)).status).toBe(201);
-    return [a, b];
-  }
+/**
+ * Makes a and b correspondents (each has written to the other), so each may see the other's presence,
+ * and lets the grace period pass so both are offline again before the test starts watching.
+ */
+async function correspondents(suite: Pick<TestSuite, 'http' | 'online'> & { app: TestApp }) {
+  const [a, b] = [await createUser(suite.http), await createUser(suite.http)];
+  return [a, b, ...(await exchange(suite, a, b))] as const;
+}
 
+async function exchange(suite: Pick<TestSuite, 'online'> & { app: TestApp }, a: TestUser, b: TestUser) {
+  const [sa, sb] = [await suite.online(a), await suite.online(b)];
+  const gone = new Inbox(sb, 'presence:update');
+  await sendOk(sa, { receiverId: b.id, content: 'hello' });
+  await sendOk(sb, { receiverId: a.id, content: 'hello back' });
+  await leave(suite.app, sa);
+  await gone.waitFor(1);
+  await leave(suite.app, sb);
+  return [] as const;
+}
+
+/** Closes a user's last socket and lets the grace period pass once the app has heard of the close. */
+async function leave(app: TestApp, socket: ClientSocket): Promise<void> {
+  const graceStarted = app.clock.nextTimer(GRACE_MS);
+  socket.close();
+  await graceStarted;
+  app.clock.advance(GRACE_MS);
+}
+
+describe('presence', () => {
   it('two devices of one user make one online and one offline event for a peer', async () => {
-    const [a, b] = await peers();
+    const [a, b] = await correspondents(t);
     const watcher = await t.online(b);
     const updates = new Inbox(watcher, 'presence:update');
     const d1 = await t.online(a);
@@ -181,7 +211,13 @@ describe('presence', () => {
     const d2 = await t.online(a);
     d1.close();
     await settle(watcher);
+    const graceStarted = t.app.clock.nextTimer(GRACE_MS);
     d2.close();
+    await graceStarted;
+    // The last device left: nothing happens until the grace period has passed.
+    await settle(watcher);
+    expect(updates.items).toHaveLength(1);
+    t.app.clock.advance(GRACE_MS);
     const events = (await updates.waitFor(2)).filter((e) => e.userId === a.id);
     expect(events).toEqual([
       { userId: a.id, online: true, lastSeenAt: expect.any(String) },
@@ -193,42 +229,82 @@ describe('presence', () => {
   });
 
   it('a reconnect within the grace period is not seen by peers', async () => {
-    const [a, b] = await peers();
+    const [a, b] = await correspondents(t);
     const watcher = await t.online(b);
     const updates = new Inbox(watcher, 'presence:update');
     const first = await t.online(a);
     await updates.waitFor(1);
+    const graceStarted = t.app.clock.nextTimer(GRACE_MS);
     first.close();
+    await graceStarted;
+    t.app.clock.advance(GRACE_MS - 1);
     const again = await t.online(a);
-    // Let the grace period pass: another user's offline event proves the timers have run.
-    const [c] = [await createUser(t.http)];
-    await t.http.post('/api/chats/direct', { userId: b.id }, c.accessToken);
-    (await t.online(c)).close();
-    const seen = await updates.waitFor(3);
-    expect(seen.filter((e) => e.userId === a.id).map((e) => e.online)).toEqual([true]);
-    expect(seen.filter((e) => e.userId === c.id).map((e) => e.online)).toEqual([true, false]);
+    t.app.clock.advance(GRACE_MS);
+    await settle(watcher);
+    expect(updates.items.map((e) => [e.userId, e.online])).toEqual([[a.id, true]]);
     expect(again.connected).toBe(true);
     expect((await t.http.get(`/api/users/${a.id}/presence`, b.accessToken)).body.online).toBe(true);
   });
 
-  it('is visible to yourself and your chat peers only', async () => {
-    const [a, b] = await peers();
-    const stranger = await createUser(t.http);
-    expect((await t.http.get(`/api/users/${a.id}/presence`, a.accessToken)).status).toBe(200);
-    expect((await t.http.get(`/api/users/${a.id}/presence`, b.accessToken)).status).toBe(200);
+  it('shows only to yourself and to the people you have written to', async () => {
+    const [a, b, stranger] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
+    const presenceOf = async (of: TestUser, viewer: TestUser) =>
+      (await t.http.get(`/api/users/${of.id}/presence`, viewer.accessToken)).status;
+    // Opening a chat with someone shows nothing of them, and nothing of you.
+    expect((await t.http.post('/api/chats/direct', { userId: b.id }, a.accessToken)).status).toBe(201);
+    expect([await presenceOf(b, a), await presenceOf(a, b)]).toEqual([404, 404]);
+    expect(await presenceOf(a, a)).toBe(200);
+    // a writes to b: b now sees a; a sees b only once b answers.
+    const sa = await t.online(a);
+    await sendOk(sa, { receiverId: b.id, content: 'hi' });
+    expect([await presenceOf(a, b), await presenceOf(b, a)]).toEqual([200, 404]);
+    const sb = await t.online(b);
+    await sendOk(sb, { receiverId: a.id, content: 'hi yourself' });
+    expect(await presenceOf(b, a)).toBe(200);
     const hidden = await t.http.get(`/api/users/${a.id}/presence`, stranger.accessToken);
     expect(hidden.status).toBe(404);
     expect(hidden.body.code).toBe('USER_NOT_FOUND');
   });
+
+  it('a peer that has not written to you gets no presence events of theirs', async () => {
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sb = await t.online(b);
+    const updates = new Inbox(sb, 'presence:update');
+    // a writes to b (b sees a); b never writes to a, so a hears nothing of b.
+    const sa = await t.online(a);
+    const atA = new Inbox(sa, 'presence:update');
+    await sendOk(sa, { receiverId: b.id, content: 'one-way' });
+    await leave(t.app, sb);
+    // a's own reconnect is announced to b's devices (none now) but a's socket hears nothing of b.
+    const c = await createUser(t.http);
+    await exchangeWith(a, c);
+    await settle(sa);
+    expect(atA.items.filter((e) => e.userId === b.id)).toEqual([]);
+    expect(updates.items.filter((e) => e.userId === a.id)).toEqual([]);
+  });
 });
+
+// c and a become correspondents while a is connected: a's socket hears c come online, proof that presence
+// events reach a at all.
+async function exchangeWith(a: TestUser, c: TestUser) {
+  const sc = await t.online(c);
+  const sa = await t.online(a);
+  const heard = new Inbox(sa, 'presence:update');
+  await sendOk(sc, { receiverId: a.id, content: 'from c' });
+  await leave(t.app, sc);
+  expect((await heard.waitFor(1))[0]).toMatchObject({ userId: c.id, online: false });
+  sa.close();
+}
 
 describe('presence across a restart', () => {
   it('does not flap users who reconnect, and sweeps offline those who do not', async () => {
-    const first = await startTestApp({ env: { PRESENCE_GRACE_MS: '3000' } });
+    const env = { PRESENCE_GRACE_MS: String(GRACE_MS) };
+    const first = await startTestApp({ env });
     const h1 = new HttpClient(first.baseUrl);
-    const [a, b, c] = [await createUser(h1), await createUser(h1), await createUser(h1)];
-    await h1.post('/api/chats/direct', { userId: b.id }, a.accessToken);
-    await h1.post('/api/chats/direct', { userId: b.id }, c.accessToken);
+    const on1 = { app: first, online: (u: TestUser) => t.online(u, { baseUrl: first.baseUrl }) };
+    const [a, b] = await correspondents({ ...on1, http: h1 });
+    const c = await createUser(h1);
+    await exchange(on1, c, b);
     const before = [
       await t.online(b, { baseUrl: first.baseUrl }),
       await t.online(a, { baseUrl: first.baseUrl }),
@@ -238,12 +314,14 @@ describe('presence across a restart', () => {
     await first.close({ keepData: true });
     closeAll(...before);
 
-    const second = await startTestApp({ dataDir: first.dataDir, env: { PRESENCE_GRACE_MS: '3000' } });
+    const second = await startTestApp({ dataDir: first.dataDir, env });
     try {
       const watcher = await t.online(b, { baseUrl: second.baseUrl });
       const updates = new Inbox(watcher, 'presence:update');
       await t.online(a, { baseUrl: second.baseUrl });
+      await settle(watcher);
       // c never comes back: once the grace period has passed, c alone is announced offline.
+      second.clock.advance(GRACE_MS);
       const [event] = await updates.waitFor(1);
       expect(event).toEqual<PresenceEvent>({ userId: c.id, online: false, lastSeenAt: expect.any(String) });
       await settle(watcher);

@@ -11,6 +11,7 @@ interface Scheduled {
 export class ManualClock extends Clock {
   private current = Date.now();
   private readonly timers = new Set<Scheduled>();
+  private waiters: { ms: number; resolve: () => void }[] = [];
 
   now(): number {
     return this.current;
@@ -19,6 +20,9 @@ export class ManualClock extends Clock {
   setTimeout(callback: () => void, ms: number): Timer {
     const entry: Scheduled = { due: this.current + ms, ms, callback, live: true };
     this.timers.add(entry);
+    const due = this.waiters.filter((w) => w.ms === ms);
+    this.waiters = this.waiters.filter((w) => w.ms !== ms);
+    for (const waiter of due) waiter.resolve();
     return {
       refresh: () => {
         if (!entry.live) this.timers.add(entry);
@@ -44,6 +48,14 @@ export class ManualClock extends Clock {
       next.callback();
     }
     this.current = target;
+  }
+
+  /**
+   * Resolves when the app next schedules a timer of `ms`: proof that it has reacted to something it hears
+   * of asynchronously (a socket's close, say) before the test moves time past it.
+   */
+  nextTimer(ms: number): Promise<void> {
+    return new Promise((resolve) => this.waiters.push({ ms, resolve }));
   }
 
   /** Timers waiting to fire. */
