@@ -9,15 +9,7 @@ import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';
-import {
-  type ClientSocket,
-  closeAll,
-  connect,
-  emitAck,
-  Inbox,
-  send,
-  sendOk,
-} from '../support/socket.js';
+import { type ClientSocket, closeAll, connect, emitAck, Inbox, send, sendOk } from '../support/socket.js';
 
 const databaseUrl = inject('databaseUrl');
 const redisUrl = inject('redisUrl');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PresenceEvent } from '../../src/chat/chat.events.js';
+import { TYPING_TIMEOUT_MS } from '../../src/realtime/typing.service.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, closeAll, emitAck, Inbox, sendOk, settle } from '../support/socket.js';
-import { TYPING_TIMEOUT_MS } from '../../src/realtime/typing.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { type TestSuite, useTestApp } from '../support/use-test-app.js';
 
