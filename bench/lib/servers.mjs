@@ -180,8 +180,12 @@ export async function startService({
     DATA_DIR: dataDir,
     JWT_SECRET: jwtSecret,
     // A load generator is one IP and sends far faster than a person: lift the abuse limits.
-    AUTH_RATE_LIMIT: '1000000',
-    MESSAGE_RATE_LIMIT: '1000000',
+    ...Object.fromEntries(
+      ['AUTH', 'MESSAGE', 'RECEIPT', 'TYPING', 'SYNC', 'HISTORY', 'SEARCH', 'UPLOAD', 'API'].map((name) => [
+        `${name}_RATE_LIMIT`,
+        '1000000',
+      ]),
+    ),
     MAX_SOCKETS_PER_USER: '10000',
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;

@@ -20,7 +20,7 @@ export interface MessageWithSender extends StoredMessage {
 export interface Mark {
   seq: number;
   changed: boolean;
-  lastSeq: number;
+  unreadCount: number;
   messageId: string | null;
 }
 
@@ -29,6 +29,7 @@ export interface ChatRow {
   type: 'DIRECT' | 'GROUP';
   lastSeq: number;
   lastReadSeq: number;
+  unreadCount: number;
   peerReadSeq: number;
   peerDeliveredSeq: number;
   updatedAt: Date;
@@ -41,7 +42,7 @@ export interface ChatRow {
 }
 
 export const MESSAGE_COLUMNS = `m.id, m.chat_id AS "chatId", m.seq, m.sender_id AS "senderId", m.content,
-  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.media_id AS "mediaId",
+  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.media_id AS "mediaId", m.reply_to_id AS "replyToId",
   m.client_message_id AS "clientMessageId",
   m.created_at AS "createdAt", s.name AS "senderName", s.avatar_url AS "senderAvatar"`;
 
@@ -69,8 +70,9 @@ export type MessageRow = StoredMessage & { senderName: string; senderAvatar: str
 export const INSERT_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::timestamptz[], $9::int[], $10::uuid[])
-    AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord, media_id)
+                       $7::text[], $8::timestamptz[], $9::int[], $10::uuid[], $11::uuid[])
+    AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord, media_id,
+         reply_to_id)
 ),
 existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
@@ -86,35 +88,39 @@ counts AS (
   SELECT chat_id, count(*)::int AS n FROM fresh GROUP BY chat_id
 ),
 bumped AS (
-  UPDATE chats c SET last_seq = c.last_seq + counts.n, updated_at = now()
+  UPDATE chats c SET last_seq = c.last_seq + counts.n, message_count = c.message_count + counts.n,
+                     last_message_seq = c.last_seq + counts.n, updated_at = now()
   FROM counts WHERE c.id = counts.chat_id
-  RETURNING c.id, c.last_seq - counts.n AS base
+  RETURNING c.id, c.last_seq - counts.n AS base, c.message_count - counts.n AS base_num
 ),
 numbered AS (
-  SELECT f.*, (b.base + row_number() OVER (PARTITION BY f.chat_id ORDER BY f.ord))::int AS seq
+  SELECT f.*, (b.base + row_number() OVER w)::int AS seq, (b.base_num + row_number() OVER w)::int AS num
   FROM fresh f JOIN bumped b ON b.id = f.chat_id
+  WINDOW w AS (PARTITION BY f.chat_id ORDER BY f.ord)
 ),
 inserted AS (
-  INSERT INTO messages (id, chat_id, seq, sender_id, content, media_url, media_type, media_id, client_message_id,
-                        created_at)
-  SELECT id, chat_id, seq, sender_id, content, media_url, media_type::media_type, media_id, client_message_id,
-         created_at
+  INSERT INTO messages (id, chat_id, seq, num, sender_id, content, media_url, media_type, media_id, reply_to_id,
+                        client_message_id, created_at)
+  SELECT id, chat_id, seq, num, sender_id, content, media_url, media_type::media_type, media_id, reply_to_id,
+         client_message_id, created_at
   FROM numbered
   ON CONFLICT (sender_id, client_message_id) DO NOTHING
   RETURNING id, seq
 ),
 read_marks AS (
-  UPDATE chat_members cm SET last_read_seq = GREATEST(cm.last_read_seq, own.max_seq), has_sent = true
-  FROM (SELECT chat_id, sender_id, max(seq) AS max_seq FROM numbered GROUP BY chat_id, sender_id) own
+  UPDATE chat_members cm SET last_read_seq = own.max_seq, last_read_num = own.max_num, unread_removed = 0,
+                             has_sent = true
+  FROM (SELECT chat_id, sender_id, max(seq) AS max_seq, max(num) AS max_num FROM numbered
+        GROUP BY chat_id, sender_id) own
   WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
 )
 SELECT id, seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
-       NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::uuid AS "mediaId", NULL::text AS "clientMessageId",
-       NULL::timestamptz AS "createdAt", false AS duplicate
+       NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::uuid AS "mediaId", NULL::uuid AS "replyToId",
+       NULL::text AS "clientMessageId", NULL::timestamptz AS "createdAt", false AS duplicate
 FROM inserted
 UNION ALL
 SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text, e.media_id,
-       e.client_message_id, e.created_at, true
+       e.reply_to_id, e.client_message_id, e.created_at, true
 FROM existing e`;
 
 /** The parameters of INSERT_BATCH_SQL for a batch: one array per column, then each row's position. */
@@ -130,6 +136,7 @@ export function insertBatchParams(batch: NewMessage[]): unknown[] {
     batch.map((m) => m.createdAt.toISOString()),
     batch.map((_, ord) => ord),
     batch.map((m) => m.mediaId),
+    batch.map((m) => m.replyToId),
   ];
 }
 
@@ -192,6 +199,7 @@ export class ChatRepository {
         mediaUrl: m.mediaUrl,
         mediaType: m.mediaType,
         mediaId: m.mediaId,
+        replyToId: m.replyToId,
         clientMessageId: m.clientMessageId,
         createdAt: m.createdAt,
         ord,
@@ -238,6 +246,7 @@ export class ChatRepository {
       }
     >(
       `SELECT c.id, c.type::text AS type, c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
+              c.message_count - me.last_read_num - me.unread_removed AS "unreadCount",
               COALESCE(peer.last_read_seq, me.last_read_seq) AS "peerReadSeq",
               COALESCE(peer.last_delivered_seq, me.last_delivered_seq) AS "peerDeliveredSeq",
               c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
@@ -246,6 +255,7 @@ export class ChatRepository {
               CASE WHEN m.id IS NULL THEN NULL ELSE json_build_object(
                 'id', m.id, 'chatId', m.chat_id, 'seq', m.seq, 'senderId', m.sender_id, 'content', m.content,
                 'mediaUrl', m.media_url, 'mediaType', m.media_type, 'mediaId', m.media_id,
+                'replyToId', m.reply_to_id,
                 'clientMessageId', m.client_message_id,
                 'createdAt', m.created_at, 'senderName', s.name, 'senderAvatar', s.avatar_url) END AS "lastMessage"
        FROM chat_members me
@@ -256,7 +266,7 @@ export class ChatRepository {
          FROM chat_members o JOIN users u ON u.id = o.user_id
          WHERE o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
        ) peer ON true
-       LEFT JOIN messages m ON m.chat_id = c.id AND m.seq = c.last_seq
+       LEFT JOIN messages m ON m.chat_id = c.id AND m.seq = c.last_message_seq
        LEFT JOIN users s ON s.id = m.sender_id
        WHERE ${where}
        ORDER BY c.updated_at DESC, c.id DESC
@@ -299,31 +309,38 @@ export class ChatRepository {
   async findMessage(
     chatId: string,
     messageId: string,
-  ): Promise<{ seq: number; senderId: string } | undefined> {
-    const [row] = await this.database.query<{ seq: number; senderId: string }>(
-      `SELECT seq, sender_id AS "senderId" FROM messages WHERE chat_id = $1 AND id = $2`,
+  ): Promise<{ seq: number; num: number; senderId: string } | undefined> {
+    const [row] = await this.database.query<{ seq: number; num: number; senderId: string }>(
+      `SELECT seq, num, sender_id AS "senderId" FROM messages WHERE chat_id = $1 AND id = $2`,
       [chatId, messageId],
     );
     return row;
   }
 
   /**
-   * Moves a member's read (and with it delivered) mark forward to `seq`, never back. Returns the mark
-   * as it now stands, the id of the message it points at, and whether this call moved it.
+   * Moves a member's read (and with it delivered) mark forward to the message at `seq` (number `num`),
+   * never back. What stays unread after it is the messages after it, less those deleted for everyone or
+   * hidden by this member: counted here, over the unread messages only. Returns the mark as it now
+   * stands, the id of the message it points at, whether this call moved it, and the unread count.
    */
-  markRead(chatId: string, userId: string, seq: number): Promise<Mark | undefined> {
+  markRead(chatId: string, userId: string, seq: number, num: number): Promise<Mark | undefined> {
     return this.moveMark(
       chatId,
       userId,
       seq,
       'last_read_seq',
-      'last_read_seq = $3, last_delivered_seq = GREATEST(last_delivered_seq, $3)',
+      `last_read_seq = $3, last_read_num = $4, last_delivered_seq = GREATEST(last_delivered_seq, $3),
+       unread_removed = (
+         SELECT count(*)::int FROM messages m
+         WHERE m.chat_id = $1 AND m.seq > $3 AND m.sender_id <> $2 AND (m.deleted_at IS NOT NULL OR EXISTS (
+           SELECT FROM message_hides h WHERE h.user_id = $2 AND h.chat_id = $1 AND h.message_seq = m.seq)))`,
+      [num],
     );
   }
 
   /** Moves a member's delivered mark forward to `seq`, never back. */
   markDelivered(chatId: string, userId: string, seq: number): Promise<Mark | undefined> {
-    return this.moveMark(chatId, userId, seq, 'last_delivered_seq', 'last_delivered_seq = $3');
+    return this.moveMark(chatId, userId, seq, 'last_delivered_seq', 'last_delivered_seq = $3', []);
   }
 
   private async moveMark(
@@ -332,23 +349,25 @@ export class ChatRepository {
     seq: number,
     column: 'last_read_seq' | 'last_delivered_seq',
     assignment: string,
+    extra: unknown[],
   ): Promise<Mark | undefined> {
-    // The outer SELECT sees the row as it was before the CTE's update: COALESCE picks the new value.
+    // The outer SELECT sees the row as it was before the CTE's update: COALESCE picks the new values.
     const [row] = await this.database.query<Mark>(
       `WITH moved AS (
          UPDATE chat_members SET ${assignment}
          WHERE chat_id = $1 AND user_id = $2 AND ${column} < $3
-         RETURNING ${column} AS mark
+         RETURNING ${column} AS mark, last_read_num, unread_removed
        ), mark AS (
          SELECT COALESCE((SELECT mark FROM moved), cm.${column}) AS seq, EXISTS (SELECT 1 FROM moved) AS changed,
-                c.last_seq
+                c.message_count - COALESCE((SELECT last_read_num FROM moved), cm.last_read_num)
+                  - COALESCE((SELECT unread_removed FROM moved), cm.unread_removed) AS unread
          FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
          WHERE cm.chat_id = $1 AND cm.user_id = $2
        )
-       SELECT mark.seq, mark.changed, mark.last_seq AS "lastSeq",
+       SELECT mark.seq, mark.changed, mark.unread AS "unreadCount",
               (SELECT id FROM messages WHERE chat_id = $1 AND seq = mark.seq) AS "messageId"
        FROM mark`,
-      [chatId, userId, seq],
+      [chatId, userId, seq, ...extra],
     );
     return row;
   }

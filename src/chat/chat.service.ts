@@ -92,6 +92,7 @@ export class ChatService {
         mediaUrl: input.mediaUrl,
         mediaType: input.mediaType,
         mediaId: input.mediaId,
+        replyToId: null,
         clientMessageId: input.clientMessageId,
         createdAt: new Date(),
       });
@@ -150,7 +151,7 @@ export class ChatService {
     const members = await this.membersFor(chatId, userId);
     const message = await this.chats.findMessage(chatId, messageId);
     if (!message) throw new AppError('MESSAGE_NOT_FOUND');
-    const mark = await this.chats.markRead(chatId, userId, message.seq);
+    const mark = await this.chats.markRead(chatId, userId, message.seq, message.num);
     if (!mark) throw new AppError('CHAT_NOT_FOUND');
     const receipt: ReadReceipt = {
       chatId,
@@ -160,7 +161,7 @@ export class ChatService {
       readAt: new Date().toISOString(),
     };
     if (mark.changed) this.emitter.toUsers(members, 'chat:message_read', receipt, exceptSocketId);
-    return { receipt, unreadCount: Math.max(0, mark.lastSeq - mark.seq) };
+    return { receipt, unreadCount: Math.max(0, mark.unreadCount) };
   }
 
   /** A receiving device confirms a message: the sender's sockets hear of it, once, going forward. */
@@ -247,7 +248,7 @@ function toChatView(row: ChatRow): ChatView {
     type: row.type,
     peer: { id: row.peerId, name: row.peerName, avatar: row.peerAvatar },
     lastMessage: row.lastMessage ? viewOf(row.lastMessage) : null,
-    unreadCount: Math.max(0, row.lastSeq - row.lastReadSeq),
+    unreadCount: Math.max(0, row.unreadCount),
     readSeq: row.lastReadSeq,
     peerReadSeq: row.peerReadSeq,
     peerDeliveredSeq: row.peerDeliveredSeq,

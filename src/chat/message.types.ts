@@ -27,6 +27,8 @@ export interface StoredMessage {
   mediaType: MediaType | null;
   /** Our upload that mediaUrl names, if it does. */
   mediaId: string | null;
+  /** The message of the same chat this one answers. */
+  replyToId: string | null;
   clientMessageId: string | null;
   createdAt: Date;
 }

@@ -6,6 +6,7 @@ import {
   customType,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   primaryKey,
@@ -101,7 +102,11 @@ export const chats = pgTable('chats', {
   type: chatType('type').notNull().default('DIRECT'),
   // "<smaller user id>:<larger user id>": two concurrent first messages of a pair cannot make two chats.
   directKey: text('direct_key').unique(),
+  // The chat's log position: every message and every change to one (edit, delete, reaction) takes the next.
   lastSeq: integer('last_seq').notNull().default(0),
+  // Messages ever sent in the chat (each numbered in `messages.num`), and the seq of the newest.
+  messageCount: integer('message_count').notNull().default(0),
+  lastMessageSeq: integer('last_message_seq').notNull().default(0),
   ...timestamps,
 });
 
@@ -114,8 +119,12 @@ export const chatMembers = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    // Everything up to this seq counts as read; unread = chats.last_seq - last_read_seq (O(1)).
+    // Everything up to this seq counts as read. Unread, O(1): chats.message_count - last_read_num -
+    // unread_removed, where last_read_num is the number (messages.num) of the message at the mark and
+    // unread_removed counts messages after the mark deleted for everyone or hidden by this member.
     lastReadSeq: integer('last_read_seq').notNull().default(0),
+    lastReadNum: integer('last_read_num').notNull().default(0),
+    unreadRemoved: integer('unread_removed').notNull().default(0),
     lastDeliveredSeq: integer('last_delivered_seq').notNull().default(0),
     // Set by the member's first message: their presence shows only to people they have written to.
     hasSent: boolean('has_sent').notNull().default(false),
@@ -130,12 +139,16 @@ export const messages = pgTable(
     id: uuid('id').primaryKey(),
     chatId: uuid('chat_id').notNull(),
     seq: integer('seq').notNull(),
+    // The message's number among the chat's messages (seq also counts changes): unread counts use it.
+    num: integer('num').notNull(),
     senderId: uuid('sender_id').notNull(),
     content: text('content').notNull(),
     mediaUrl: text('media_url'),
     mediaType: mediaType('media_type'),
     // The upload the message carries, when mediaUrl is one of ours: members of the chat may fetch it.
     mediaId: uuid('media_id'),
+    // The message of the same chat this one answers; its preview is read from it, never copied.
+    replyToId: uuid('reply_to_id'),
     clientMessageId: text('client_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     // The writing transaction's id: with a snapshot, it tells whether a row had committed by then. Sync
@@ -154,6 +167,65 @@ export const messages = pgTable(
     index('messages_media_id_idx').on(t.mediaId).where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
   ],
+);
+
+/**
+ * Changes to messages, each with the chat's next seq (the same counter messages take): the chat's log
+ * beside the messages themselves. `message_hidden` (delete for me) is its actor's alone.
+ */
+export const chatEvents = pgTable(
+  'chat_events',
+  {
+    chatId: uuid('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind').notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    actorId: uuid('actor_id').notNull(),
+    data: jsonb('data').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // As on messages: sync finds what committed after a token, walking (chat_id, seq).
+    txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
+  },
+  (t) => [primaryKey({ columns: [t.chatId, t.seq] })],
+);
+
+/** Who reacted to a message with what: the current state, of which chat_events holds the history. */
+export const messageReactions = pgTable(
+  'message_reactions',
+  {
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    emoji: text('emoji').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.userId, t.emoji] })],
+);
+
+/** Messages a member deleted for themselves only, by the message's place in its chat. */
+export const messageHides = pgTable(
+  'message_hides',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    chatId: uuid('chat_id')
+      .notNull()
+      .references(() => chats.id, { onDelete: 'cascade' }),
+    messageSeq: integer('message_seq').notNull(),
+    messageId: uuid('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.chatId, t.messageSeq] })],
 );
 
 /** An uploaded voice note or video. The bytes live in storage under `storage_key`; the type comes from them. */

@@ -192,8 +192,10 @@ it('is off by default: a dropped socket reconnects unrecovered, and sync brings 
   const dropped = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
   socket.io.engine.close();
   await dropped;
+  // Listening before anything else: the reconnect may land while the message below is being sent.
+  const reconnected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   const missed = await sendOk(await t.online(a), { receiverId: b.id, content: 'while you were away' });
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  await reconnected;
   expect(socket.recovered).toBeFalsy(); // undefined: the server offered no session to recover
   expect((await syncAll(b, token, 100)).messages).toEqual([missed]);
 });

@@ -55,6 +55,7 @@ function message(
     mediaUrl: null,
     mediaType: null,
     mediaId: null,
+    replyToId: null,
     clientMessageId,
     createdAt: new Date(),
   };
@@ -125,7 +126,7 @@ describe('MessageWriter (group commit on the real database)', () => {
     await writer.write(message(chatId, b, 'from b again'));
     const unread = async (user: string) => {
       const row = (await chats.getChat(user, chatId))!;
-      return row.lastSeq - row.lastReadSeq;
+      return row.unreadCount;
     };
     expect(await unread(a)).toBe(2);
     expect(await unread(b)).toBe(0);
@@ -180,7 +181,7 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
       await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
       await client.query(`PREPARE insert_batch AS ${INSERT_BATCH_SQL}`);
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN EXECUTE insert_batch(${Array(10).fill('NULL').join(', ')})`,
+        `EXPLAIN EXECUTE insert_batch(${Array(11).fill('NULL').join(', ')})`,
       );
       const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan using \S+ on messages/);
@@ -259,7 +260,7 @@ describe('a message’s sender stays a member of its chat', () => {
     it('when a plain INSERT wrote it (the trigger locks the membership, as a key would)', async () => {
       await raceDelete((client, m) =>
         client.query(
-          'INSERT INTO messages (id, chat_id, seq, sender_id, content) VALUES ($1, $2, 1, $3, $4)',
+          'INSERT INTO messages (id, chat_id, seq, num, sender_id, content) VALUES ($1, $2, 1, 1, $3, $4)',
           [m.id, m.chatId, m.senderId, m.content],
         ),
       );
