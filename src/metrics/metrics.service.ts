@@ -38,6 +38,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly slowConsumersDisconnected = new Counter({
+    name: 'chat_slow_consumers_disconnected_total',
+    help: 'Sockets cut off for having more than SOCKET_MAX_BUFFERED_BYTES waiting to be written',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }

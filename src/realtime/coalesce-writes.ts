@@ -7,7 +7,7 @@ interface EngineTransport {
   socket?: { _socket?: TcpSocket };
 }
 
-interface EngineConnection {
+export interface EngineConnection {
   transport: EngineTransport;
   on(event: 'upgrade', listener: (transport: EngineTransport) => void): void;
 }
@@ -19,23 +19,39 @@ const COALESCING = Symbol('coalescing');
  * acks and delivers hundreds of messages in one turn; without this every packet is its own syscall
  * (engine.io writes each frame separately, and on loopback each write also pays the receiver's side),
  * which was a quarter of the service's CPU under load. The socket is corked at the first packet of a
- * turn and uncorked on the next tick, after the turn's promise callbacks have run.
+ * turn and uncorked on the next tick, after the turn's promise callbacks have run; `afterTurn` runs then,
+ * once the kernel has taken what it will of the turn's write.
  */
-export function coalesceWrites(connection: EngineConnection): void {
-  wrap(connection.transport);
-  connection.on('upgrade', wrap);
+export function coalesceWrites(connection: EngineConnection, afterTurn?: () => void): void {
+  const wrapTransport = (transport: EngineTransport) => wrap(transport, afterTurn);
+  wrapTransport(connection.transport);
+  connection.on('upgrade', wrapTransport);
 }
 
-function wrap(transport: EngineTransport & { [COALESCING]?: true }): void {
+function wrap(transport: EngineTransport & { [COALESCING]?: true }, afterTurn?: () => void): void {
   // ws's underlying socket is private; where it is missing (polling, another ws), writes go as before.
   const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
   if (!tcp || transport[COALESCING]) return;
   transport[COALESCING] = true;
   const send = transport.send.bind(transport);
   let corked = false;
+  // Engine.IO marks the transport unwritable on each send and writable again once that write has left,
+  // holding later packets in its own buffer meanwhile. Within a corked turn the packets join the write
+  // instead; between turns that flow control stands, so a client that stops reading leaves packets with
+  // Engine.IO rather than piling every later write into the TCP socket.
+  let writable = transport.writable;
+  Object.defineProperty(transport, 'writable', {
+    configurable: true,
+    enumerable: true,
+    get: () => corked || writable,
+    set: (value: boolean) => {
+      writable = value;
+    },
+  });
   const uncork = () => {
     corked = false;
     tcp.uncork();
+    afterTurn?.();
   };
   transport.send = (packets) => {
     if (!corked && !tcp.destroyed) {
@@ -44,7 +60,5 @@ function wrap(transport: EngineTransport & { [COALESCING]?: true }): void {
       process.nextTick(uncork);
     }
     send(packets);
-    // engine.io holds further packets until this write's callback; while corked, let them join it.
-    if (corked) transport.writable = true;
   };
 }

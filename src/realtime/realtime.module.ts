@@ -6,6 +6,7 @@ import { PresenceController } from './presence.controller.js';
 import { PresenceRepository } from './presence.repository.js';
 import { PresenceService } from './presence.service.js';
 import { RealtimeEmitter } from './realtime-emitter.js';
+import { SlowConsumers } from './slow-consumers.js';
 import { SocketAuth } from './socket-auth.js';
 import { TypingService } from './typing.service.js';
 import { UserLocator } from './user-locator.js';
@@ -21,6 +22,7 @@ import { UserLocator } from './user-locator.js';
     TypingService,
     SocketAuth,
     UserLocator,
+    SlowConsumers,
   ],
   exports: [ConnectedUsers, RealtimeEmitter, PresenceService, TypingService, SocketAuth],
 })

@@ -2,10 +2,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
-import type { ServerOptions } from 'socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
-import { coalesceWrites } from './coalesce-writes.js';
+import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
+import { SlowConsumers } from './slow-consumers.js';
+import { type BacklogConnection, dropConnection, WriteBacklog } from './write-backlog.js';
 
 /**
  * Socket.IO on the HTTP port, configured from AppConfig and after Socket.IO's own tuning advice.
@@ -14,7 +16,7 @@ import { TrimmedSessionAdapter } from './recovery-adapter.js';
  */
 export class ChatSocketAdapter extends IoAdapter {
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: Redis | null,
   ) {
@@ -49,7 +51,27 @@ export class ChatSocketAdapter extends IoAdapter {
         ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: false } }
         : {}),
     });
-    server.engine.on('connection', coalesceWrites);
+    this.boundWrites(server);
     return server;
+  }
+
+  /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */
+  private boundWrites(server: Server): void {
+    const slowConsumers = this.app.get(SlowConsumers, { strict: false });
+    // The user a connection belongs to, for the log line when it is cut off; known once a namespace
+    // (the gateway's, after its auth middleware) has accepted a socket on it.
+    const users = new WeakMap<object, string>();
+    server.on('new_namespace', (namespace) =>
+      namespace.on('connection', (socket) => {
+        const userId = (socket.data as { user?: { id?: string } } | undefined)?.user?.id;
+        if (userId) users.set(socket.conn, userId);
+      }),
+    );
+    server.engine.on('connection', (connection: EngineConnection & BacklogConnection) => {
+      const backlog = new WriteBacklog(connection, slowConsumers.maxBufferedBytes, (bytes) =>
+        slowConsumers.disconnect(users.get(connection), bytes, () => dropConnection(connection)),
+      );
+      coalesceWrites(connection, backlog.check);
+    });
   }
 }

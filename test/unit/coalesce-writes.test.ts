@@ -3,13 +3,21 @@ import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { coalesceWrites } from '../../src/realtime/coalesce-writes.js';
+import WebSocket from 'ws';
+import { coalesceWrites, type EngineConnection } from '../../src/realtime/coalesce-writes.js';
 
 interface Setup {
   client: Socket;
   /** Server-side TCP writes (syscalls, as the stream hands them to the OS) since the socket connected. */
   writes: () => number;
   emit: (event: string, value: number) => void;
+  tcp: TcpSocket;
+}
+
+/** An engine connection's own buffer: the packets it holds back while its transport cannot take them. */
+interface Buffering {
+  writeBuffer: unknown[];
+  send(data: string): void;
 }
 
 const cleanups: (() => void)[] = [];
@@ -17,10 +25,10 @@ afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-async function setup(coalesce: boolean): Promise<Setup> {
+async function setup(coalesce: boolean, afterTurn?: () => void): Promise<Setup> {
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
-  if (coalesce) server.engine.on('connection', coalesceWrites);
+  if (coalesce) server.engine.on('connection', (c: EngineConnection) => coalesceWrites(c, afterTurn));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const connected = new Promise<Omit<Setup, 'client'>>((resolve) => {
@@ -34,7 +42,7 @@ async function setup(coalesce: boolean): Promise<Setup> {
           original(...args);
         };
       }
-      resolve({ writes: () => count, emit: (event, value) => void socket.emit(event, value) });
+      resolve({ writes: () => count, emit: (event, value) => void socket.emit(event, value), tcp });
     });
   });
   const client = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnection: false });
@@ -75,6 +83,58 @@ describe('coalesceWrites', () => {
 
   it('makes one write per packet without it (what it saves)', async () => {
     expect(await writesForFiveEmits(false)).toBeGreaterThan(1);
+  });
+
+  it('calls afterTurn once per turn, after the turn has been written', async () => {
+    const corkedAtCalls: number[] = [];
+    let tcp: TcpSocket | undefined;
+    const {
+      client,
+      emit,
+      tcp: socket,
+    } = await setup(true, () => {
+      if (tcp) corkedAtCalls.push(tcp.writableCorked);
+    });
+    tcp = socket;
+    const received = receive(client, 'n', 5);
+    const before = corkedAtCalls.length;
+    for (let n = 1; n <= 5; n++) emit('n', n);
+    await received;
+    expect(corkedAtCalls.slice(before)).toEqual([0]);
+  });
+
+  it("between turns, leaves packets with Engine.IO while the last write waits for the client's kernel", async () => {
+    const http = createServer();
+    const server = new Server(http, { transports: ['websocket'] });
+    const connected = new Promise<Buffering & EngineConnection>((resolve) =>
+      server.engine.on('connection', (connection: Buffering & EngineConnection) => {
+        coalesceWrites(connection);
+        resolve(connection);
+      }),
+    );
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    client.on('error', () => {});
+    cleanups.push(() => {
+      client.terminate();
+      void server.close();
+    });
+    const connection = await connected;
+    await new Promise((resolve) => client.once('message', resolve));
+    client.pause();
+
+    const tcp = (connection.transport.socket as { _socket: TcpSocket })._socket;
+    const packet = 'x'.repeat(4096);
+    // One packet a turn, until Engine.IO holds one back; giving up far beyond what kernels buffer.
+    for (let turn = 0; turn < 4096 && connection.writeBuffer.length === 0; turn++) {
+      connection.send(packet);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(connection.writeBuffer.length).toBeGreaterThan(0);
+    // What the TCP socket keeps is the write the kernel has not finished taking: one turn's packet.
+    expect(tcp.writableLength).toBeGreaterThan(0);
+    expect(tcp.writableLength).toBeLessThanOrEqual(packet.length + 16);
   });
 
   it('keeps sending in later turns and from promise callbacks', async () => {

@@ -1,0 +1,80 @@
+interface BacklogTransport {
+  writable: boolean;
+  /** ws's WebSocket on the websocket transport; absent on polling. */
+  socket?: { bufferedAmount?: number; terminate?: () => void };
+}
+
+interface Packet {
+  data?: unknown;
+}
+
+export interface BacklogConnection {
+  readonly transport: BacklogTransport;
+  on(event: 'packetCreate', listener: (packet: Packet) => void): unknown;
+  on(event: 'flush', listener: () => void): unknown;
+  close(discard?: boolean): void;
+}
+
+/**
+ * What one Engine.IO connection has waiting to be written, kept under a bound. It waits in two places:
+ * Engine.IO's write buffer, where packets stay while the transport cannot take them (a websocket whose last
+ * write has not left, a polling client that has not come back for them), and the websocket's TCP socket,
+ * whose userland buffer holds what the kernel has not taken. The first is a running count, added to as
+ * Engine.IO buffers a packet and cleared when it flushes; the second is the socket's own count. So a check
+ * costs the same however much is waiting, and a packet that goes straight to the transport costs one test.
+ *
+ * A packet is checked as Engine.IO buffers it. What the websocket's socket keeps of a coalesced turn is
+ * checked by `check()` at the end of the turn, not per packet: the turn's packets sit in the corked socket
+ * only until its one write.
+ */
+export class WriteBacklog {
+  private buffered = 0;
+  private exceeded = false;
+
+  constructor(
+    private readonly connection: BacklogConnection,
+    private readonly maxBytes: number,
+    private readonly onExceeded: (bytes: number) => void,
+  ) {
+    connection.on('packetCreate', (packet) => {
+      if (connection.transport.writable) return;
+      this.buffered += packetSize(packet);
+      this.check();
+    });
+    connection.on('flush', () => {
+      this.buffered = 0;
+    });
+  }
+
+  /** Bytes waiting for this connection now. */
+  get bytes(): number {
+    const inSocket = this.connection.transport.socket?.bufferedAmount;
+    return this.buffered + (typeof inSocket === 'number' ? inSocket : 0);
+  }
+
+  readonly check = (): void => {
+    if (this.exceeded) return;
+    const bytes = this.bytes;
+    if (bytes <= this.maxBytes) return;
+    this.exceeded = true;
+    // Outside the emit that passed the bound: that is often a broadcast still going through its sockets.
+    process.nextTick(() => this.onExceeded(bytes));
+  };
+}
+
+/**
+ * Ends a connection without writing what it has waiting, which would never leave. A websocket's TCP socket
+ * goes at once, freeing its buffer; a closing handshake would queue behind that buffer and hold it until
+ * ws gives up waiting.
+ */
+export function dropConnection(connection: BacklogConnection): void {
+  connection.transport.socket?.terminate?.();
+  connection.close(true);
+}
+
+// A string counts by its length rather than its UTF-8 size, which would read the whole of it for every
+// socket it goes to.
+function packetSize({ data }: Packet): number {
+  if (typeof data === 'string') return data.length;
+  return (data as { byteLength?: number } | undefined)?.byteLength ?? 0;
+}
