@@ -15,7 +15,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { mediaIdSchema, mediaLinkQuerySchema } from './media.schemas.js';
 import { MediaService } from './media.service.js';
 import type { MediaCaller } from './media.types.js';
-import { discardRest } from './upload-stream.js';
+import { cutShort, discardRest } from './upload-stream.js';
 
 @Controller('media')
 export class MediaController {
@@ -94,6 +94,9 @@ export class MediaController {
         'Send the file as multipart/form-data in the field "file"',
       );
     }
+    // The body waited unread through the auth check; a client gone meanwhile never ends it, and the parser,
+    // which learns of that only from events to come, would wait for it forever.
+    if (request.raw.destroyed) throw cutShort();
     let part: Awaited<ReturnType<FastifyRequest['file']>>;
     try {
       part = await request.file({

@@ -1,9 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../common/errors/app-error.js';
 
 // How long an early answer (413, 415…) waits for the client to stop sending before the connection is cut.
 const LINGER_MS = 5000;
+
+/** The answer to a body that broke off or is not multipart: the client's doing, never a 500. */
+export function cutShort(): AppError {
+  return new AppError('VALIDATION_FAILED', 'The upload was cut short or is not valid multipart');
+}
 
 /**
  * The bytes of an uploaded file as they arrive, counted: the stream fails with PAYLOAD_TOO_LARGE as soon as
@@ -20,15 +25,18 @@ export class UploadBody extends Transform {
 
   static of(source: Readable, maxBytes: number): UploadBody {
     const body = new UploadBody(maxBytes);
-    source.once('error', () => {
-      body.failure ??= new AppError(
-        'VALIDATION_FAILED',
-        'The upload was cut short or is not valid multipart',
-      );
-      body.destroy(body.failure);
-    });
-    source.pipe(body);
+    // pipeline, not pipe plus an 'error' listener: the caller awaited the part, and by then busboy may
+    // already have given up on a broken body and failed this source; pipeline sees that too.
+    // Its outcome reaches the consumer through this stream: failed with `failure`, or ended.
+    pipeline(source, body, () => {});
     return body;
+  }
+
+  // The source's failures reach here as destroy(error); they are the client's doing, so they become the
+  // answer, set before any consumer sees the error.
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (error) this.failure ??= cutShort();
+    done(error && this.failure);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {

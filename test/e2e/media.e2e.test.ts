@@ -2,9 +2,18 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/database/database.js';
+import { DATABASE } from '../../src/database/database.module.js';
 import { parseByteRange } from '../../src/media/byte-range.js';
 import { MediaLinks } from '../../src/media/media-links.js';
-import { filesUnder, mediaFixture, trickleUpload, uploadFile, wavHeader } from '../fixtures/media-files.js';
+import {
+  filesUnder,
+  mediaFixture,
+  trickleUpload,
+  truncatedUpload,
+  uploadFile,
+  wavHeader,
+} from '../fixtures/media-files.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, closeAll, connect, Inbox, send, sendOk } from '../support/socket.js';
@@ -46,6 +55,17 @@ function get(path: string, token?: string, headers: Record<string, string> = {})
 }
 
 const mediaDir = () => join(app.dataDir, 'media');
+
+// What the database holds of a user's uploads: the rows, and the usage the quota is checked against.
+async function storedOf(userId: string): Promise<{ rows: number; bytes: number }> {
+  const database = app.app.get<DatabaseHandle>(DATABASE);
+  const [row] = await database.query<{ rows: number; bytes: number }>(
+    `SELECT (SELECT count(*)::int FROM media WHERE owner_id = $1) AS rows,
+            (SELECT media_bytes::float8 FROM users WHERE id = $1) AS bytes`,
+    [userId],
+  );
+  return row!;
+}
 
 async function errorCode(response: Response): Promise<string> {
   return ((await response.json()) as { code: string }).code;
@@ -139,6 +159,18 @@ describe('POST /api/media', () => {
     const res = await uploadFile(app.baseUrl, user.accessToken, wav, { filename: 'full.wav' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ mediaType: 'AUDIO', contentType: 'audio/wav', size: MAX_BYTES });
+  });
+
+  it('answers 400 to a multipart body that breaks off inside the file, and stores nothing', async () => {
+    const user = await createUser(http);
+    const before = filesUnder(mediaDir());
+    const res = await truncatedUpload(app.baseUrl, user.accessToken, mediaFixture('voice.ogg'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(filesUnder(mediaDir())).toEqual(before);
+    expect(await storedOf(user.id)).toEqual({ rows: 0, bytes: 0 });
+    // The service is still fine for the next upload.
+    await uploaded(user);
   });
 
   it('needs a bearer token (401), a multipart body (415) and the file in the field "file" (400)', async () => {
