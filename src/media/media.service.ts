@@ -41,11 +41,15 @@ export class MediaService {
   /**
    * Streams a file to storage as it arrives. Its type comes from its first bytes, whatever its name or
    * declared type say: audio is AUDIO, video is VIDEO, anything else is refused before a byte is stored.
-   * Past MEDIA_MAX_BYTES the upload fails at once and what was stored of it is removed.
+   * Past MEDIA_MAX_BYTES, or past what is left of the owner's MEDIA_QUOTA_BYTES, the upload fails at once
+   * and what was stored of it is removed.
    */
   async upload(ownerId: string, file: Readable, requestBase: string): Promise<MediaView> {
+    // Joined to the file before anything is awaited, so that a failure of the file meanwhile is seen.
     const body = UploadBody.of(file, this.config.media.maxBytes);
     try {
+      const left = await this.quotaLeft(ownerId);
+      body.limit(left, () => this.quotaExceeded(left));
       const { head, whole } = await peek(body, SAMPLE_BYTES);
       const contentType = (await fileTypeFromBuffer(head))?.mime;
       const mediaType = contentType ? mediaTypeOf(contentType) : null;
@@ -57,7 +61,11 @@ export class MediaService {
       await this.storage.put(storageKey, whole, contentType);
       const size = body.bytes;
       try {
-        await this.repository.insert({ id, ownerId, storageKey, contentType, mediaType, size });
+        const record = { id, ownerId, storageKey, contentType, mediaType, size };
+        // The check above let it stream; this one, atomic, decides when other uploads of the owner raced it.
+        if (!(await this.repository.insertWithinQuota(record, this.config.media.quotaBytes))) {
+          throw this.quotaExceeded(await this.quotaLeft(ownerId));
+        }
       } catch (error) {
         await this.storage
           .remove(storageKey)
@@ -138,6 +146,17 @@ export class MediaService {
     const mediaType = await this.repository.sendableType(mediaId, senderId, chatId);
     if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
     return { mediaUrl: this.links.canonical(mediaUrl, mediaId), mediaType };
+  }
+
+  private async quotaLeft(ownerId: string): Promise<number> {
+    return Math.max(0, this.config.media.quotaBytes - (await this.repository.usageOf(ownerId)));
+  }
+
+  private quotaExceeded(leftBytes: number): AppError {
+    return new AppError(
+      'MEDIA_QUOTA_EXCEEDED',
+      `The file does not fit in your media quota of ${this.config.media.quotaBytes} bytes: ${leftBytes} bytes are left`,
+    );
   }
 
   // Unknown, and known but not the caller's to see, are the same 404: an id reveals nothing.

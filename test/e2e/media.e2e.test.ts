@@ -2,13 +2,12 @@ import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/database/database.js';
-import { DATABASE } from '../../src/database/database.module.js';
 import { parseByteRange } from '../../src/media/byte-range.js';
 import { MediaLinks } from '../../src/media/media-links.js';
 import {
   filesUnder,
   mediaFixture,
+  storedMediaOf,
   trickleUpload,
   truncatedUpload,
   uploadFile,
@@ -55,17 +54,6 @@ function get(path: string, token?: string, headers: Record<string, string> = {})
 }
 
 const mediaDir = () => join(app.dataDir, 'media');
-
-// What the database holds of a user's uploads: the rows, and the usage the quota is checked against.
-async function storedOf(userId: string): Promise<{ rows: number; bytes: number }> {
-  const database = app.app.get<DatabaseHandle>(DATABASE);
-  const [row] = await database.query<{ rows: number; bytes: number }>(
-    `SELECT (SELECT count(*)::int FROM media WHERE owner_id = $1) AS rows,
-            (SELECT media_bytes::float8 FROM users WHERE id = $1) AS bytes`,
-    [userId],
-  );
-  return row!;
-}
 
 async function errorCode(response: Response): Promise<string> {
   return ((await response.json()) as { code: string }).code;
@@ -168,7 +156,7 @@ describe('POST /api/media', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(filesUnder(mediaDir())).toEqual(before);
-    expect(await storedOf(user.id)).toEqual({ rows: 0, bytes: 0 });
+    expect(await storedMediaOf(app, user.id)).toEqual({ rows: 0, bytes: 0 });
     // The service is still fine for the next upload.
     await uploaded(user);
   });
