@@ -44,7 +44,7 @@ export class MediaService {
    * Past MEDIA_MAX_BYTES, or past what is left of the owner's MEDIA_QUOTA_BYTES, the upload fails at once
    * and what was stored of it is removed.
    */
-  async upload(ownerId: string, file: Readable, requestBase: string): Promise<MediaView> {
+  async upload(ownerId: string, file: Readable): Promise<MediaView> {
     // Joined to the file before anything is awaited, so that a failure of the file meanwhile is seen.
     const body = UploadBody.of(file, this.config.media.maxBytes);
     try {
@@ -72,7 +72,7 @@ export class MediaService {
           .catch((err) => this.logger.warn({ err }, 'media object left over'));
         throw error;
       }
-      return { id, url: this.links.urlOf(id, requestBase), mediaType, contentType, size };
+      return { id, url: this.links.urlOf(id), mediaType, contentType, size };
     } catch (error) {
       body.destroy();
       // A storage driver may wrap the body's own failure (too large, cut short): answer with that.
@@ -121,9 +121,9 @@ export class MediaService {
   }
 
   /** A URL that a media element can load without a bearer token, for MEDIA_URL_TTL. */
-  async signedLink(id: string, userId: string, requestBase: string): Promise<SignedLink> {
+  async signedLink(id: string, userId: string): Promise<SignedLink> {
     await this.readable(id, { userId });
-    return this.links.signedUrlOf(id, requestBase);
+    return this.links.signedUrlOf(id);
   }
 
   /** The id of our upload that a message's mediaUrl points at, or null for any other URL. */
@@ -135,17 +135,18 @@ export class MediaService {
    * For a message that carries one of our uploads: the sender may send it to a chat when it is theirs or a
    * message of that chat carries it already (`chatId` null: a chat not made yet). Once the message is
    * stored, the chat's members may fetch it. The message carries the stored type (whatever the client
-   * claimed) and the plain URL (a signature in the one sent is not passed on). Checks only: writes nothing.
+   * claimed) and our plain URL of the upload: the URL sent is not kept, so neither a signature in it nor a
+   * host it names is passed on. Checks only: writes nothing.
    */
   async checkSendable(
     mediaId: string,
-    mediaUrl: string,
+    _sentUrl: string,
     senderId: string,
     chatId: string | null,
   ): Promise<{ mediaUrl: string; mediaType: MediaType }> {
     const mediaType = await this.repository.sendableType(mediaId, senderId, chatId);
     if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
-    return { mediaUrl: this.links.canonical(mediaUrl, mediaId), mediaType };
+    return { mediaUrl: this.links.urlOf(mediaId), mediaType };
   }
 
   private async quotaLeft(ownerId: string): Promise<number> {
