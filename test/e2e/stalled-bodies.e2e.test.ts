@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesUnder, mediaFixture, storedMediaOf } from '../fixtures/media-files.js';
+import { filesUnder, mediaFixture, storedMediaOf, uploadFile } from '../fixtures/media-files.js';
 import { createUser, userInput } from '../support/factories.js';
 import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -92,6 +92,8 @@ describe('BODY_IDLE_TIMEOUT', () => {
     await stall(uploadHead(user.accessToken, boundary, start.length + 100_000), start);
     expect(await storedMediaOf(t.app, user.id)).toEqual({ rows: 0, bytes: 0 });
     expect(filesUnder(join(t.app.dataDir, 'media'))).toEqual(before);
+    // The service is still fine for the next upload of the same user.
+    expect((await uploadFile(t.app.baseUrl, user.accessToken, mediaFixture('voice.ogg'))).status).toBe(201);
   });
 
   it('leaves websocket and long-polling sockets, and idle keep-alive connections, alone', async () => {
