@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
+import { cutStalledBodies } from './common/http/stalled-bodies.js';
 import { NestPinoLogger } from './common/logging/logger.js';
 import { Clock, SystemClock } from './common/time/clock.js';
 import type { AppConfig, BootConfig } from './config/config.js';
@@ -86,6 +87,7 @@ export async function createApp(
   app.useGlobalFilters(new HttpExceptionFilter(logger));
   app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis));
   logRequests(app, logger);
+  cutStalledBodies(app.getHttpAdapter().getInstance(), config.limits.bodyIdleTimeoutMs, logger);
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storableText, uuidField } from '../common/validation/fields.js';
+import { UPLOAD_PATH } from '../media/upload-path.js';
 import { inferMediaType } from './media-type.js';
 import { MEDIA_TYPES, type MediaType } from './message.types.js';
 
@@ -11,13 +12,21 @@ export const MAX_CLIENT_MESSAGE_ID_CHARS = 64;
 // URL a client will load.
 const hasWhitespaceOrControl = (v: string) => /[\s\p{Cc}]/u.test(v);
 
+// Our upload path is the one relative URL taken: it is the link the service hands out without PUBLIC_URL.
+// It names no host; this base only lets it be read as a URL (an upload's type comes from storage anyway).
+const UPLOAD_PATH_BASE = 'http://upload.invalid';
+
 // The URL exactly as given: a padded one is refused rather than quietly changed.
 const mediaUrlSchema = storableText()
   .max(MAX_MEDIA_URL_CHARS)
   .transform((value, ctx) => {
+    if (UPLOAD_PATH.test(value)) return { href: value, url: new URL(value, UPLOAD_PATH_BASE) };
     const url = URL.canParse(value) ? new URL(value) : null;
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || hasWhitespaceOrControl(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an absolute http or https URL, or the path of an upload (/api/media/<id>)',
+      });
       return z.NEVER;
     }
     return { href: value, url };

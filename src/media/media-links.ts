@@ -2,8 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-
-const MEDIA_PATH = /^\/api\/media\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+import { UPLOAD_PATH, uploadPathOf } from './upload-path.js';
 
 export interface SignedLink {
   url: string;
@@ -13,6 +12,8 @@ export interface SignedLink {
 /**
  * The URLs of uploads. The plain URL is what a message carries and needs a bearer token; a signed URL
  * (`?exp=…&sig=…`) stands in for the token for a while, because `<audio>` and `<video>` cannot send headers.
+ * They are absolute under PUBLIC_URL when it is set, otherwise relative to this service: never built from
+ * the request, whose Host header the client chooses.
  */
 @Injectable()
 export class MediaLinks {
@@ -22,15 +23,15 @@ export class MediaLinks {
     this.base = config.publicUrl ? new URL(config.publicUrl) : undefined;
   }
 
-  /** `requestBase` (`http://host:port` of the request) is used only when PUBLIC_URL is not set. */
-  urlOf(id: string, requestBase: string): string {
-    return `${this.config.publicUrl ?? requestBase}/api/media/${id}`;
+  /** The plain URL of an upload: the one a message carries, whatever form of it the client sent. */
+  urlOf(id: string): string {
+    return `${this.config.publicUrl ?? ''}${uploadPathOf(id)}`;
   }
 
-  signedUrlOf(id: string, requestBase: string, now = Date.now()): SignedLink {
+  signedUrlOf(id: string, now = Date.now()): SignedLink {
     const exp = Math.floor(now / 1000) + this.config.media.urlTtlSeconds;
     return {
-      url: `${this.urlOf(id, requestBase)}?exp=${exp}&sig=${this.signature(id, exp)}`,
+      url: `${this.urlOf(id)}?exp=${exp}&sig=${this.signature(id, exp)}`,
       expiresAt: new Date(exp * 1000).toISOString(),
     };
   }
@@ -43,10 +44,13 @@ export class MediaLinks {
   }
 
   /**
-   * The upload id of a URL this service handed out (signed or not), or null for any other URL. With
-   * PUBLIC_URL set, only URLs under it count; without it the host cannot be known, so the path decides.
+   * The upload id of a URL of ours, or null for any other URL: our relative path exactly as handed out, or
+   * an absolute URL of an upload (signed or not). With PUBLIC_URL set, only absolute URLs under it count;
+   * without it the host cannot be known, so the path decides.
    */
   uploadIdOf(mediaUrl: string): string | null {
+    const relative = UPLOAD_PATH.exec(mediaUrl);
+    if (relative) return relative[1]!.toLowerCase();
     const url = URL.canParse(mediaUrl) ? new URL(mediaUrl) : null;
     if (!url) return null;
     let path = url.pathname;
@@ -55,13 +59,7 @@ export class MediaLinks {
       if (url.origin !== this.base.origin || !path.startsWith(`${basePath}/`)) return null;
       path = path.slice(basePath.length);
     }
-    return MEDIA_PATH.exec(path)?.[1]?.toLowerCase() ?? null;
-  }
-
-  /** The plain URL of an upload, from one a client sent: a signature in its query is not passed on. */
-  canonical(mediaUrl: string, id: string): string {
-    const url = new URL(mediaUrl);
-    return `${url.origin}${url.pathname.slice(0, -id.length)}${id}`;
+    return UPLOAD_PATH.exec(path)?.[1]?.toLowerCase() ?? null;
   }
 
   // Domain-separated from the JWTs signed with the same secret.

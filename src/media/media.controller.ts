@@ -15,7 +15,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { mediaIdSchema, mediaLinkQuerySchema } from './media.schemas.js';
 import { MediaService } from './media.service.js';
 import type { MediaCaller } from './media.types.js';
-import { discardRest } from './upload-stream.js';
+import { cutShort, discardRest } from './upload-stream.js';
 
 @Controller('media')
 export class MediaController {
@@ -32,7 +32,7 @@ export class MediaController {
   async upload(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest) {
     try {
       const file = await this.filePart(request);
-      return await this.media.upload(user.id, file, requestBase(request));
+      return await this.media.upload(user.id, file);
     } catch (error) {
       // The answer (413, 415, 400) goes out now, while the client may still be sending the rest.
       discardRest(request.raw);
@@ -67,12 +67,8 @@ export class MediaController {
   /** `{ url, expiresAt }`: a URL of the file that works without a bearer token, for `<audio>` and `<video>`. */
   @Get(':id/link')
   @UseGuards(AuthGuard)
-  link(
-    @CurrentUser() user: AuthUser,
-    @Param('id', new ZodPipe(mediaIdSchema)) id: string,
-    @Req() request: FastifyRequest,
-  ) {
-    return this.media.signedLink(id, user.id, requestBase(request));
+  link(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(mediaIdSchema)) id: string) {
+    return this.media.signedLink(id, user.id);
   }
 
   // A signed link stands in for the bearer token; the service checks it, as it checks what a user may see.
@@ -94,6 +90,9 @@ export class MediaController {
         'Send the file as multipart/form-data in the field "file"',
       );
     }
+    // The body waited unread through the auth check; a client gone meanwhile never ends it, and the parser,
+    // which learns of that only from events to come, would wait for it forever.
+    if (request.raw.destroyed) throw cutShort();
     let part: Awaited<ReturnType<FastifyRequest['file']>>;
     try {
       part = await request.file({
@@ -116,11 +115,6 @@ export class MediaController {
     }
     return part.file;
   }
-}
-
-// Where the client reached this service: links handed out point back there unless PUBLIC_URL says otherwise.
-function requestBase(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -13,12 +13,31 @@ type MediaRow = Omit<MediaRecord, 'createdAt'> & { createdAt: Date | string };
 export class MediaRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  async insert(media: Omit<MediaRecord, 'createdAt'>): Promise<void> {
-    await this.database.query(
-      `INSERT INTO media (id, owner_id, storage_key, content_type, media_type, size)
-       VALUES ($1, $2, $3, $4, $5::media_type, $6)`,
-      [media.id, media.ownerId, media.storageKey, media.contentType, media.mediaType, media.size],
+  /** The bytes the owner's uploads take up, as charged to them. */
+  async usageOf(ownerId: string): Promise<number> {
+    const [row] = await this.database.query<{ bytes: number }>(
+      'SELECT media_bytes::float8 AS bytes FROM users WHERE id = $1',
+      [ownerId],
     );
+    return row?.bytes ?? 0;
+  }
+
+  /**
+   * Records an upload and charges its size to its owner, in one statement and only if the owner's usage
+   * stays within `quotaBytes`; false when it would not. Uploads of one owner queue on the owner's row and
+   * each sees the usage the one before it left, so together they never pass the quota.
+   */
+  async insertWithinQuota(media: Omit<MediaRecord, 'createdAt'>, quotaBytes: number): Promise<boolean> {
+    const rows = await this.database.query(
+      `WITH charged AS (
+         UPDATE users SET media_bytes = media_bytes + $6 WHERE id = $2 AND media_bytes + $6 <= $7 RETURNING id
+       )
+       INSERT INTO media (id, owner_id, storage_key, content_type, media_type, size)
+       SELECT $1, charged.id, $3, $4, $5::media_type, $6 FROM charged
+       RETURNING id`,
+      [media.id, media.ownerId, media.storageKey, media.contentType, media.mediaType, media.size, quotaBytes],
+    );
+    return rows.length === 1;
   }
 
   async find(id: string): Promise<MediaRecord | undefined> {

@@ -41,11 +41,15 @@ export class MediaService {
   /**
    * Streams a file to storage as it arrives. Its type comes from its first bytes, whatever its name or
    * declared type say: audio is AUDIO, video is VIDEO, anything else is refused before a byte is stored.
-   * Past MEDIA_MAX_BYTES the upload fails at once and what was stored of it is removed.
+   * Past MEDIA_MAX_BYTES, or past what is left of the owner's MEDIA_QUOTA_BYTES, the upload fails at once
+   * and what was stored of it is removed.
    */
-  async upload(ownerId: string, file: Readable, requestBase: string): Promise<MediaView> {
+  async upload(ownerId: string, file: Readable): Promise<MediaView> {
+    // Joined to the file before anything is awaited, so that a failure of the file meanwhile is seen.
     const body = UploadBody.of(file, this.config.media.maxBytes);
     try {
+      const left = await this.quotaLeft(ownerId);
+      body.limit(left, () => this.quotaExceeded(left));
       const { head, whole } = await peek(body, SAMPLE_BYTES);
       const contentType = (await fileTypeFromBuffer(head))?.mime;
       const mediaType = contentType ? mediaTypeOf(contentType) : null;
@@ -57,14 +61,18 @@ export class MediaService {
       await this.storage.put(storageKey, whole, contentType);
       const size = body.bytes;
       try {
-        await this.repository.insert({ id, ownerId, storageKey, contentType, mediaType, size });
+        const record = { id, ownerId, storageKey, contentType, mediaType, size };
+        // The check above let it stream; this one, atomic, decides when other uploads of the owner raced it.
+        if (!(await this.repository.insertWithinQuota(record, this.config.media.quotaBytes))) {
+          throw this.quotaExceeded(await this.quotaLeft(ownerId));
+        }
       } catch (error) {
         await this.storage
           .remove(storageKey)
           .catch((err) => this.logger.warn({ err }, 'media object left over'));
         throw error;
       }
-      return { id, url: this.links.urlOf(id, requestBase), mediaType, contentType, size };
+      return { id, url: this.links.urlOf(id), mediaType, contentType, size };
     } catch (error) {
       body.destroy();
       // A storage driver may wrap the body's own failure (too large, cut short): answer with that.
@@ -113,9 +121,9 @@ export class MediaService {
   }
 
   /** A URL that a media element can load without a bearer token, for MEDIA_URL_TTL. */
-  async signedLink(id: string, userId: string, requestBase: string): Promise<SignedLink> {
+  async signedLink(id: string, userId: string): Promise<SignedLink> {
     await this.readable(id, { userId });
-    return this.links.signedUrlOf(id, requestBase);
+    return this.links.signedUrlOf(id);
   }
 
   /** The id of our upload that a message's mediaUrl points at, or null for any other URL. */
@@ -127,17 +135,29 @@ export class MediaService {
    * For a message that carries one of our uploads: the sender may send it to a chat when it is theirs or a
    * message of that chat carries it already (`chatId` null: a chat not made yet). Once the message is
    * stored, the chat's members may fetch it. The message carries the stored type (whatever the client
-   * claimed) and the plain URL (a signature in the one sent is not passed on). Checks only: writes nothing.
+   * claimed) and our plain URL of the upload: the URL sent is not kept, so neither a signature in it nor a
+   * host it names is passed on. Checks only: writes nothing.
    */
   async checkSendable(
     mediaId: string,
-    mediaUrl: string,
+    _sentUrl: string,
     senderId: string,
     chatId: string | null,
   ): Promise<{ mediaUrl: string; mediaType: MediaType }> {
     const mediaType = await this.repository.sendableType(mediaId, senderId, chatId);
     if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
-    return { mediaUrl: this.links.canonical(mediaUrl, mediaId), mediaType };
+    return { mediaUrl: this.links.urlOf(mediaId), mediaType };
+  }
+
+  private async quotaLeft(ownerId: string): Promise<number> {
+    return Math.max(0, this.config.media.quotaBytes - (await this.repository.usageOf(ownerId)));
+  }
+
+  private quotaExceeded(leftBytes: number): AppError {
+    return new AppError(
+      'MEDIA_QUOTA_EXCEEDED',
+      `The file does not fit in your media quota of ${this.config.media.quotaBytes} bytes: ${leftBytes} bytes are left`,
+    );
   }
 
   // Unknown, and known but not the caller's to see, are the same 404: an id reveals nothing.

@@ -79,18 +79,22 @@ describe('media in an S3-compatible bucket', () => {
     expect(filesUnder(join(app.dataDir, 'media'))).toEqual([]);
 
     const auth = { authorization: `Bearer ${user.accessToken}` };
-    const whole = await fetch(res.body.url, { headers: auth });
+    const whole = await fetch(`${app.baseUrl}${res.body.url}`, { headers: auth });
     expect(whole.status).toBe(200);
     expect(whole.headers.get('content-type')).toBe('audio/ogg; codecs=opus');
     expect(whole.headers.get('etag')).toBe(`"${id}"`);
     expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
 
-    const range = await fetch(res.body.url, { headers: { ...auth, range: 'bytes=10-29' } });
+    const range = await fetch(`${app.baseUrl}${res.body.url}`, {
+      headers: { ...auth, range: 'bytes=10-29' },
+    });
     expect(range.status).toBe(206);
     expect(range.headers.get('content-range')).toBe(`bytes 10-29/${bytes.length}`);
     expect(Buffer.from(await range.arrayBuffer()).equals(bytes.subarray(10, 30))).toBe(true);
 
-    const current = await fetch(res.body.url, { headers: { ...auth, 'if-none-match': `"${id}"` } });
+    const current = await fetch(`${app.baseUrl}${res.body.url}`, {
+      headers: { ...auth, 'if-none-match': `"${id}"` },
+    });
     expect(current.status).toBe(304);
   });
 
@@ -104,7 +108,7 @@ describe('media in an S3-compatible bucket', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ mediaType: 'AUDIO', contentType: 'audio/wav', size });
 
-    const end = await fetch(res.body.url, {
+    const end = await fetch(`${app.baseUrl}${res.body.url}`, {
       headers: { authorization: `Bearer ${user.accessToken}`, range: `bytes=${size - 8192}-` },
     });
     expect(end.status).toBe(206);

@@ -4,10 +4,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseByteRange } from '../../src/media/byte-range.js';
 import { MediaLinks } from '../../src/media/media-links.js';
-import { filesUnder, mediaFixture, trickleUpload, uploadFile, wavHeader } from '../fixtures/media-files.js';
+import {
+  filesUnder,
+  mediaFixture,
+  rawRequest,
+  storedMediaOf,
+  trickleUpload,
+  truncatedUpload,
+  uploadFile,
+  uploadWithHeaders,
+  wavHeader,
+} from '../fixtures/media-files.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
-import { type ClientSocket, closeAll, connect, Inbox, send, sendOk } from '../support/socket.js';
+import { type ClientSocket, closeAll, connect, Inbox, send, sendOk, settle } from '../support/socket.js';
 import { settledConfig, startTestApp, type TestApp, testSecret } from '../support/test-app.js';
 
 // Small, so that the oversize test streams a few hundred kilobytes rather than 100 MB.
@@ -69,7 +79,7 @@ describe('POST /api/media', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toEqual({
         id: expect.stringMatching(UUID_V7),
-        url: `${app.baseUrl}/api/media/${res.body.id}`,
+        url: `/api/media/${res.body.id}`,
         mediaType,
         contentType,
         size: bytes.length,
@@ -139,6 +149,18 @@ describe('POST /api/media', () => {
     const res = await uploadFile(app.baseUrl, user.accessToken, wav, { filename: 'full.wav' });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ mediaType: 'AUDIO', contentType: 'audio/wav', size: MAX_BYTES });
+  });
+
+  it('answers 400 to a multipart body that breaks off inside the file, and stores nothing', async () => {
+    const user = await createUser(http);
+    const before = filesUnder(mediaDir());
+    const res = await truncatedUpload(app.baseUrl, user.accessToken, mediaFixture('voice.ogg'));
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(filesUnder(mediaDir())).toEqual(before);
+    expect(await storedMediaOf(app, user.id)).toEqual({ rows: 0, bytes: 0 });
+    // The service is still fine for the next upload.
+    await uploaded(user);
   });
 
   it('needs a bearer token (401), a multipart body (415) and the file in the field "file" (400)', async () => {
@@ -245,21 +267,19 @@ describe('GET /api/media/:id', () => {
     expect(link.body.url).toMatch(new RegExp(`^${media.url}\\?exp=\\d+&sig=[\\w-]+$`));
     expect(Date.parse(link.body.expiresAt) - Date.now()).toBeGreaterThan(55 * 60 * 1000);
 
-    const viaLink = await fetch(link.body.url, { headers: { range: 'bytes=0-3' } });
+    const viaLink = await get(link.body.url, undefined, { range: 'bytes=0-3' });
     expect(viaLink.status).toBe(206);
     expect(await viaLink.text()).toBe('OggS');
 
     const sign = (id: string, exp: number) =>
       createHmac('sha256', testSecret).update(`media:${id}:${exp}`).digest('base64url');
     const past = Math.floor(Date.now() / 1000) - 1;
-    const expired = await fetch(`${media.url}?exp=${past}&sig=${sign(media.id, past)}`);
+    const expired = await get(`${media.url}?exp=${past}&sig=${sign(media.id, past)}`);
     expect(expired.status).toBe(401);
     const future = Math.floor(Date.now() / 1000) + 3600;
-    const forged = await fetch(
-      `${media.url}?exp=${future}&sig=${sign(media.id, future).replace(/^./, 'A')}x`,
-    );
+    const forged = await get(`${media.url}?exp=${future}&sig=${sign(media.id, future).replace(/^./, 'A')}x`);
     expect(forged.status).toBe(401);
-    const otherExp = await fetch(
+    const otherExp = await get(
       link.body.url.replace(/exp=(\d+)/, (_: string, exp: string) => `exp=${Number(exp) + 1}`),
     );
     expect(otherExp.status).toBe(401);
@@ -278,11 +298,12 @@ describe('media messages over Socket.IO', () => {
     const [s, r] = [await online(sender), await online(receiver)];
     const inbox = new Inbox(r, 'chat:message_receive');
 
-    // The client claims VIDEO and sends the signed URL: the stored type wins, and the signature is dropped.
+    // The client claims VIDEO and sends the signed URL, made absolute: the stored type wins, and the message
+    // carries the plain relative link, without the host or the signature.
     const ack = await send(s, {
       receiverId: receiver.id,
       content: 'listen to this',
-      mediaUrl: link.body.url,
+      mediaUrl: `${app.baseUrl}${link.body.url}`,
       LiveMediaType: 'VIDEO',
     });
     expect(ack).toMatchObject({ ok: true, message: { mediaUrl: media.url, mediaType: 'AUDIO' } });
@@ -290,7 +311,7 @@ describe('media messages over Socket.IO', () => {
     expect(received).toMatchObject({ content: 'listen to this', mediaUrl: media.url, mediaType: 'AUDIO' });
     expect(received!.sender.id).toBe(sender.id);
 
-    const fetched = await get(new URL(received!.mediaUrl!).pathname, receiver.accessToken);
+    const fetched = await get(received!.mediaUrl!, receiver.accessToken);
     expect(fetched.status).toBe(200);
     expect(Buffer.from(await fetched.arrayBuffer()).equals(mediaFixture('voice.ogg'))).toBe(true);
     expect((await http.get(`/api/media/${media.id}/link`, receiver.accessToken)).status).toBe(200);
@@ -373,30 +394,132 @@ describe('media messages over Socket.IO', () => {
   });
 });
 
+describe('upload links', () => {
+  // What a client could claim about where it sent the request; none of it may end up in a link.
+  const forged = { host: 'evil.test', 'x-forwarded-host': 'evil.test', 'x-forwarded-proto': 'https' };
+
+  it('come from the service, never from the Host header: relative without PUBLIC_URL', async () => {
+    const user = await createUser(http);
+    const upload = await uploadWithHeaders(app.baseUrl, user.accessToken, mediaFixture('voice.ogg'), forged);
+    expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+    const id: string = upload.body.id;
+    expect(upload.body.url).toBe(`/api/media/${id}`);
+
+    const link = await rawRequest(`${app.baseUrl}/api/media/${id}/link`, {
+      headers: { ...forged, authorization: `Bearer ${user.accessToken}` },
+    });
+    expect(link.status).toBe(200);
+    expect(link.body.url).toMatch(new RegExp(`^/api/media/${id}\\?exp=\\d+&sig=[\\w-]+$`));
+
+    // A message that names the upload on some other host carries our own link instead.
+    const s = await online(user);
+    const message = await sendOk(s, {
+      receiverId: user.id,
+      content: 'note',
+      mediaUrl: `http://evil.test/api/media/${id}`,
+    });
+    expect(message.mediaUrl).toBe(`/api/media/${id}`);
+    expect(JSON.stringify([upload.body, link.body, message])).not.toContain('evil.test');
+  });
+
+  it('are under PUBLIC_URL when it is set, whatever the Host header says', async () => {
+    const base = 'https://chat.example.com/live';
+    const pub = await startTestApp({ env: { PUBLIC_URL: `${base}/` } });
+    let socket: ClientSocket | undefined;
+    try {
+      const user = await createUser(new HttpClient(pub.baseUrl));
+      const upload = await uploadWithHeaders(
+        pub.baseUrl,
+        user.accessToken,
+        mediaFixture('voice.mp3'),
+        forged,
+      );
+      expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+      const id: string = upload.body.id;
+      expect(upload.body.url).toBe(`${base}/api/media/${id}`);
+      const link = await rawRequest(`${pub.baseUrl}/api/media/${id}/link`, {
+        headers: { ...forged, authorization: `Bearer ${user.accessToken}` },
+      });
+      expect(link.body.url).toMatch(new RegExp(`^${base}/api/media/${id}\\?exp=\\d+&sig=[\\w-]+$`));
+
+      // Sent as handed out, or as our relative path: the message carries the link under PUBLIC_URL.
+      socket = await connect(pub.baseUrl, { token: user.accessToken });
+      for (const mediaUrl of [upload.body.url, `/api/media/${id}`]) {
+        const message = await sendOk(socket, { receiverId: user.id, content: '', mediaUrl });
+        expect(message).toMatchObject({ mediaUrl: `${base}/api/media/${id}`, mediaType: 'AUDIO' });
+      }
+    } finally {
+      closeAll(socket);
+      await pub.close();
+    }
+  });
+
+  it('are taken back as a relative mediaUrl in exactly the form handed out; no other relative URL is', async () => {
+    const [sender, receiver] = [await createUser(http), await createUser(http)];
+    const media = await uploaded(sender);
+    const [s, r] = [await online(sender), await online(receiver)];
+    const inbox = new Inbox(r, 'chat:message_receive');
+    const message = await sendOk(s, {
+      receiverId: receiver.id,
+      content: '',
+      mediaUrl: `/api/media/${media.id.toUpperCase()}`,
+    });
+    expect(message).toMatchObject({ mediaUrl: media.url, mediaType: 'AUDIO' });
+
+    const refused = [
+      `/api/media/${media.id}?exp=1&sig=x`,
+      `/api/media/${media.id}/link`,
+      `/api/media/${media.id}/`,
+      `//evil.test/api/media/${media.id}`,
+      `api/media/${media.id}`,
+      '/api/media/not-an-id',
+      '/clip.mp4',
+    ];
+    for (const mediaUrl of refused) {
+      const ack = await send(s, { receiverId: receiver.id, content: 'x', mediaUrl });
+      expect(ack, mediaUrl).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    await inbox.waitFor(1);
+    await settle(r);
+    expect(inbox.items.map((m) => m.id)).toEqual([message.id]);
+  });
+});
+
 // The rules behind the URLs and ranges above, for the cases a running app does not reach.
 describe('media links and ranges', () => {
   const id = '0190f5d2-2f6b-7cc0-8d33-0b9e4f6e1a2b';
   const linksFor = (env: Record<string, string>) =>
     new MediaLinks(settledConfig({ DATA_DIR: app.dataDir, ...env }));
 
-  it('under PUBLIC_URL, hands out URLs below it and counts only those as uploads', () => {
+  it('under PUBLIC_URL, hands out URLs below it and counts those and our relative path as uploads', () => {
     const links = linksFor({ PUBLIC_URL: 'https://chat.example.com/live/' });
-    expect(links.urlOf(id, 'http://10.0.0.5:5056')).toBe(`https://chat.example.com/live/api/media/${id}`);
+    expect(links.urlOf(id)).toBe(`https://chat.example.com/live/api/media/${id}`);
+    expect(links.signedUrlOf(id).url).toMatch(
+      new RegExp(`^https://chat\\.example\\.com/live/api/media/${id}\\?exp=\\d+&sig=[\\w-]+$`),
+    );
     expect(links.uploadIdOf(`https://chat.example.com/live/api/media/${id.toUpperCase()}?exp=1&sig=x`)).toBe(
       id,
     );
+    expect(links.uploadIdOf(`/api/media/${id}`)).toBe(id);
     expect(links.uploadIdOf(`https://chat.example.com/api/media/${id}`)).toBeNull();
     expect(links.uploadIdOf(`https://elsewhere.example.com/live/api/media/${id}`)).toBeNull();
     expect(links.uploadIdOf(`https://chat.example.com/live/api/media/${id}/link`)).toBeNull();
   });
 
-  it('without PUBLIC_URL, knows an upload by its path on any host, and drops a signature from it', () => {
+  it('without PUBLIC_URL, hands out relative URLs and knows an upload by its path, relative or on any host', () => {
     const links = linksFor({});
-    expect(links.uploadIdOf(`http://localhost:5056/api/media/${id}`)).toBe(id);
+    expect(links.urlOf(id)).toBe(`/api/media/${id}`);
+    expect(links.signedUrlOf(id).url).toMatch(new RegExp(`^/api/media/${id}\\?exp=\\d+&sig=[\\w-]+$`));
+    expect(links.uploadIdOf(`/api/media/${id.toUpperCase()}`)).toBe(id);
+    expect(links.uploadIdOf(`http://localhost:5056/api/media/${id}?exp=1&sig=x#t=3`)).toBe(id);
     expect(links.uploadIdOf('https://www.youtube.com/watch?v=XOgZo66gKQA')).toBeNull();
-    expect(links.canonical(`http://localhost:5056/api/media/${id}?exp=1&sig=x#t=3`, id)).toBe(
-      `http://localhost:5056/api/media/${id}`,
-    );
+    for (const other of [
+      `/api/media/${id}?exp=1&sig=x`,
+      `//evil.test/api/media/${id}`,
+      `/api/media/${id}/link`,
+    ]) {
+      expect(links.uploadIdOf(other)).toBeNull();
+    }
   });
 
   it('reads one byte range, ignores what it may ignore, and knows an unsatisfiable one', () => {

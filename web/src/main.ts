@@ -23,7 +23,7 @@ import {
 } from './api';
 import { byId, h } from './dom';
 import { playableUrl } from './media';
-import { newId, safeUrl, youTubeId } from './urls';
+import { mediaUrlOf, newId, youTubeId } from './urls';
 import './style.css';
 
 interface ChatState extends Chat {
@@ -495,7 +495,7 @@ function renderTicks(): void {
 }
 
 function renderMedia(message: Message): HTMLElement {
-  const url = safeUrl(message.mediaUrl);
+  const url = mediaUrlOf(message.mediaUrl, location.origin);
   const box = h('div', { class: 'media' });
   if (!url) {
     box.append(h('span', { class: 'muted' }, '(unsupported link)'));
@@ -644,7 +644,7 @@ $.composer.addEventListener('submit', async (event) => {
   const content = $.messageInput.value.trim();
   const mediaUrl = $.mediaUrl.value.trim();
   if (!content && !mediaUrl) return;
-  if (mediaUrl && !safeUrl(mediaUrl)) {
+  if (mediaUrl && !mediaUrlOf(mediaUrl, location.origin)) {
     $.status.textContent = 'The media URL must be an http(s) URL';
     return;
   }

@@ -1,7 +1,6 @@
 import { api } from './api';
-import { safeUrl } from './urls';
+import { safeUrl, UPLOAD_PATH } from './urls';
 
-const UPLOAD_PATH = /^\/api\/media\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const links = new Map<string, { url: string; expiresAt: number }>();
 
 /**
@@ -14,7 +13,8 @@ export async function playableUrl(url: URL): Promise<string | null> {
   const cached = links.get(id);
   if (cached && cached.expiresAt - Date.now() > 60_000) return cached.url;
   const link = await api<{ url: string; expiresAt: string }>(`/api/media/${id}/link`);
-  const signed = safeUrl(link.url);
+  // Relative unless the service has a PUBLIC_URL.
+  const signed = safeUrl(link.url, location.origin);
   if (!signed) return null;
   links.set(id, { url: signed.href, expiresAt: Date.parse(link.expiresAt) });
   return signed.href;

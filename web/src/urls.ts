@@ -1,10 +1,22 @@
 // Pure helpers (no DOM, no imports): shared by the client and its unit tests.
 
-/** An absolute http(s) URL, or null: nothing else ever reaches a `src` or `href`. */
-export function safeUrl(value: string | null | undefined): URL | null {
-  if (!value || !URL.canParse(value)) return null;
-  const url = new URL(value);
+/** An absolute http(s) URL (resolved against `base` when given), or null: nothing else reaches a `src` or `href`. */
+export function safeUrl(value: string | null | undefined, base?: string): URL | null {
+  if (!value || !URL.canParse(value, base)) return null;
+  const url = new URL(value, base);
   return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+}
+
+/** The path of an upload of the service, `/api/media/<id>`: the id is the first group. */
+export const UPLOAD_PATH = /^\/api\/media\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * Where a message's media is: an absolute http(s) URL, or the service's relative upload path (the link it
+ * hands out without PUBLIC_URL) on `origin`, the service's own; null for anything else.
+ */
+export function mediaUrlOf(value: string | null | undefined, origin: string): URL | null {
+  if (value && UPLOAD_PATH.test(value)) return new URL(value, origin);
+  return safeUrl(value);
 }
 
 const YOUTUBE_ID = /^[A-Za-z0-9_-]{11}$/;

@@ -17,6 +17,7 @@ export const ERROR_CATALOG = {
   MEDIA_NOT_FOUND: { status: 404, message: 'Media not found' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
+  MEDIA_QUOTA_EXCEEDED: { status: 413, message: 'The upload does not fit in your media storage quota' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the file' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
