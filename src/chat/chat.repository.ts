@@ -11,6 +11,8 @@ export interface WrittenMessage extends StoredMessage {
   ord: number;
   /** True when the sender's clientMessageId was already stored: this is the original, not a new row. */
   duplicate: boolean;
+  /** The sender's first message in the chat: from now on its other members may see the sender's presence. */
+  firstWords: boolean;
 }
 
 export interface MessageWithSender extends StoredMessage {
@@ -105,22 +107,30 @@ inserted AS (
          client_message_id, created_at
   FROM numbered
   ON CONFLICT (sender_id, client_message_id) DO NOTHING
-  RETURNING id, seq
+  RETURNING id, seq, chat_id
+),
+own AS (
+  SELECT chat_id, sender_id, max(seq) AS max_seq, max(num) AS max_num FROM numbered GROUP BY chat_id, sender_id
 ),
 read_marks AS (
   UPDATE chat_members cm SET last_read_seq = own.max_seq, last_read_num = own.max_num, unread_removed = 0,
                              has_sent = true
-  FROM (SELECT chat_id, sender_id, max(seq) AS max_seq, max(num) AS max_num FROM numbered
-        GROUP BY chat_id, sender_id) own
-  WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
+  FROM own WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
+),
+-- Read in the statement's snapshot, so before read_marks: senders writing in a chat for the first time.
+first_words AS (
+  SELECT own.chat_id, own.max_seq FROM own
+  JOIN chat_members cm ON cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
+  WHERE NOT cm.has_sent
 )
 SELECT id, seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
        NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::uuid AS "mediaId", NULL::uuid AS "replyToId",
-       NULL::text AS "clientMessageId", NULL::timestamptz AS "createdAt", false AS duplicate
-FROM inserted
+       NULL::text AS "clientMessageId", NULL::timestamptz AS "createdAt", false AS duplicate,
+       EXISTS (SELECT FROM first_words f WHERE f.chat_id = i.chat_id AND f.max_seq = i.seq) AS "firstWords"
+FROM inserted i
 UNION ALL
 SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text, e.media_id,
-       e.reply_to_id, e.client_message_id, e.created_at, true
+       e.reply_to_id, e.client_message_id, e.created_at, true, false
 FROM existing e`;
 
 /** The parameters of INSERT_BATCH_SQL for a batch: one array per column, then each row's position. */
@@ -142,7 +152,7 @@ export function insertBatchParams(batch: NewMessage[]): unknown[] {
 
 /** A row of INSERT_BATCH_SQL: (id, seq) of a new message, or the whole stored original of a retry. */
 type BatchRow =
-  | { id: string; seq: number; duplicate: false }
+  | { id: string; seq: number; duplicate: false; firstWords: boolean }
   | (Omit<WrittenMessage, 'createdAt'> & {
       createdAt: string | Date;
       duplicate: true;
@@ -204,6 +214,7 @@ export class ChatRepository {
         createdAt: m.createdAt,
         ord,
         duplicate: false,
+        firstWords: row.firstWords,
       };
     });
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { MediaService } from '../media/media.service.js';
+import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import type { PublicUser } from '../users/user.types.js';
 import { causeCode } from '../users/users.repository.js';
@@ -38,6 +39,7 @@ export class ChatService {
     private readonly cache: ChatCache,
     private readonly emitter: RealtimeEmitter,
     private readonly media: MediaService,
+    private readonly presence: PresenceService,
   ) {}
 
   /**
@@ -97,11 +99,14 @@ export class ChatService {
         createdAt: new Date(),
       });
     const written = cached ? write(cached) : this.directChatId(sender.id, input.receiverId).then(write);
-    return written.then((message) => ({
-      message: toMessageView(message, sender),
-      duplicate: message.duplicate,
-      recipients: sender.id === input.receiverId ? [sender.id] : [sender.id, input.receiverId],
-    }));
+    return written.then((message) => {
+      if (message.firstWords && sender.id !== input.receiverId) this.presence.reveal(sender.id, [input.receiverId]);
+      return {
+        message: toMessageView(message, sender),
+        duplicate: message.duplicate,
+        recipients: sender.id === input.receiverId ? [sender.id] : [sender.id, input.receiverId],
+      };
+    });
   }
 
   async openDirect(userId: string, peerId: string): Promise<{ chat: ChatView; created: boolean }> {

@@ -173,7 +173,7 @@ export class MessageWriter {
       const message = messages[ord]!;
       if (byOrd[ord] || message.clientMessageId === null) continue;
       const [original] = await this.chats.findByClientIds(message.senderId, [message.clientMessageId]);
-      if (original) byOrd[ord] = { ...original, ord, duplicate: true };
+      if (original) byOrd[ord] = { ...original, ord, duplicate: true, firstWords: false };
     }
   }
 }

@@ -98,6 +98,25 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
     this.offlineTimers.set(userId, timer);
   }
 
+  /**
+   * The user has just written to these people for the first time in a chat: from now on they may see
+   * the user's presence, so they are told where it stands.
+   */
+  reveal(userId: string, toUserIds: string[]): void {
+    if (toUserIds.length === 0) return;
+    this.enqueue(userId, async () => {
+      const row = await this.presence.visibleTo(userId, userId);
+      if (!row || this.stopping) return;
+      // Online means seen now, as in the announcement of a connect.
+      const lastSeenAt = row.online ? new Date(this.clock.now()) : row.lastSeenAt;
+      this.emitter.toUsers(toUserIds, 'presence:update', {
+        userId,
+        online: row.online,
+        lastSeenAt: lastSeenAt?.toISOString() ?? null,
+      });
+    });
+  }
+
   async get(viewerId: string, userId: string): Promise<PresenceEvent> {
     const row = await this.presence.visibleTo(viewerId, userId);
     // Not a peer and not yourself: indistinguishable from a user that does not exist.

@@ -98,7 +98,10 @@ describe('AsyncAPI document at /api/docs/asyncapi.yaml', () => {
     check('TypingOut', (await inboxes.typing.waitFor(1))[0], 'chat:typing');
     sa.emit('chat:message_send', { receiverId: b.id, content: '' });
     check('EventError', (await errors.waitFor(1))[0], 'chat:error');
+    const graceStarted = t.app.clock.nextTimer(200);
     sa.close();
+    await graceStarted;
+    t.app.clock.advance(200);
     const presence = await inboxes.presence.waitFor(2);
     check('Presence', presence[0], 'presence:update (online)');
     check('Presence', presence[1], 'presence:update (offline)');

@@ -188,7 +188,8 @@ async function exchange(suite: Pick<TestSuite, 'online'> & { app: TestApp }, a: 
   await sendOk(sa, { receiverId: b.id, content: 'hello' });
   await sendOk(sb, { receiverId: a.id, content: 'hello back' });
   await leave(suite.app, sa);
-  await gone.waitFor(1);
+  // a's presence showed to b at a's first message; now a is gone.
+  expect((await gone.waitFor(2)).map((e) => e.online)).toEqual([true, false]);
   await leave(suite.app, sb);
   return [] as const;
 }
@@ -266,6 +267,21 @@ describe('presence', () => {
     expect(hidden.body.code).toBe('USER_NOT_FOUND');
   });
 
+  it('writing to someone for the first time shows them your presence at once', async () => {
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const sb = await t.online(b);
+    const updates = new Inbox(sb, 'presence:update');
+    const sa = await t.online(a);
+    await settle(sb);
+    expect(updates.items).toEqual([]);
+    await sendOk(sa, { receiverId: b.id, content: 'hello, stranger' });
+    expect(await updates.waitFor(1)).toEqual([{ userId: a.id, online: true, lastSeenAt: expect.any(String) }]);
+    // Only the first message does it.
+    await sendOk(sa, { receiverId: b.id, content: 'me again' });
+    await settle(sb);
+    expect(updates.items).toHaveLength(1);
+  });
+
   it('a peer that has not written to you gets no presence events of theirs', async () => {
     const [a, b] = [await createUser(t.http), await createUser(t.http)];
     const sb = await t.online(b);
@@ -284,15 +300,18 @@ describe('presence', () => {
   });
 });
 
-// c and a become correspondents while a is connected: a's socket hears c come online, proof that presence
-// events reach a at all.
+// c writes to a while a is connected: a's socket hears c's presence, proof that presence events reach a
+// at all.
 async function exchangeWith(a: TestUser, c: TestUser) {
   const sc = await t.online(c);
   const sa = await t.online(a);
   const heard = new Inbox(sa, 'presence:update');
   await sendOk(sc, { receiverId: a.id, content: 'from c' });
   await leave(t.app, sc);
-  expect((await heard.waitFor(1))[0]).toMatchObject({ userId: c.id, online: false });
+  expect((await heard.waitFor(2)).map((e) => [e.userId, e.online])).toEqual([
+    [c.id, true],
+    [c.id, false],
+  ]);
   sa.close();
 }
 
