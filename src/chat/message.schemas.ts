@@ -75,7 +75,8 @@ export const historyQuerySchema = z
 
 export const chatListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  before: z.string().max(100).optional(),
+  // Opaque; decodeChatCursor() checks what it holds.
+  before: storableText().max(100).optional(),
 });
 
 export const directChatSchema = z.object({ userId: uuidField('user') });
@@ -98,6 +99,7 @@ export const typingSchema = z
   });
 
 export const syncQuerySchema = z.object({
-  since: z.string().min(1).max(4096).optional(),
+  // Opaque; decodeSyncToken() checks what it holds.
+  since: storableText().min(1).max(4096).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });

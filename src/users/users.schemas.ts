@@ -14,6 +14,6 @@ export const updateMeSchema = z
   .refine((v) => v.name !== undefined || v.avatar !== undefined, { message: 'give name or avatar' });
 
 export const searchUsersSchema = z.object({
-  q: z.string().trim().max(100).optional(),
+  q: storableText().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });

@@ -10,6 +10,8 @@ export const uuidField = (what: string) =>
 /**
  * Text a client sends: no NUL (PostgreSQL text cannot hold it, and one bad row would fail a whole write
  * batch) and no lone surrogate (it cannot be stored as UTF-8 without changing into another character).
+ * Every string a schema takes goes through this, also those only compared or hashed, so that one rule
+ * holds wherever a string may someday reach the database.
  */
 export const storableText = () =>
   z
