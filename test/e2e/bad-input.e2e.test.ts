@@ -15,6 +15,27 @@ function expectRefused(res: { status: number; body: { code?: string } }, what: s
 
 describe('text PostgreSQL cannot hold is refused with 400 and stores nothing', () => {
   it.each([
+    ['a NUL byte', `https://cdn.example.test/a${NUL}b.png`],
+    ['a lone surrogate', `https://cdn.example.test/a${LONE_HIGH}.png`],
+  ])('PATCH /api/users/me: an avatar with %s', async (_label, avatar) => {
+    const user = await createUser(t.http);
+    const res = await t.http.patch('/api/users/me', { name: 'Changed', avatar }, user.accessToken);
+    expectRefused(res, 'avatar');
+    expect(res.body.details.map((d: { path: string }) => d.path)).toContain('avatar');
+    expect((await t.http.get('/api/users/me', user.accessToken)).body).toMatchObject({
+      name: user.name,
+      avatar: null,
+    });
+  });
+
+  it('POST /api/auth/register: an avatar with a NUL byte, and the email stays free', async () => {
+    const input = userInput({ avatar: `https://cdn.example.test/${NUL}.png` });
+    expectRefused(await t.http.post('/api/auth/register', input), 'register');
+    const retry = await t.http.post('/api/auth/register', { ...input, avatar: null });
+    expect(retry.status).toBe(201);
+  });
+
+  it.each([
     ['email', { email: `a${NUL}@example.test` }],
     ['email', { email: `a${LONE_LOW}@example.test` }],
     ['password', { password: `correct horse${NUL}` }],
@@ -50,5 +71,44 @@ describe('text PostgreSQL cannot hold is refused with 400 and stores nothing', (
   it.each([['%00'], ['a%00b'], [encodeURIComponent(`x${NUL}`)]])('GET /api/users?q=%s', async (q) => {
     const user = await createUser(t.http);
     expectRefused(await t.http.get(`/api/users?q=${q}`, user.accessToken), `q=${q}`);
+  });
+});
+
+describe('avatars: only a normalized http(s) URL is stored', () => {
+  it('stores the normalized form of the URL (scheme and host in lower case)', async () => {
+    const user = await createUser(t.http);
+    const res = await t.http.patch(
+      '/api/users/me',
+      { avatar: 'HTTP://CDN.Example.TEST/Faces/E.png' },
+      user.accessToken,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.avatar).toBe('http://cdn.example.test/Faces/E.png');
+    const registered = await t.http.post(
+      '/api/auth/register',
+      userInput({ avatar: 'https://CDN.example.test' }),
+    );
+    expect(registered.body.user.avatar).toBe('https://cdn.example.test/');
+  });
+
+  it.each([
+    ['white space inside', 'HTTP://Example.COM/a b'],
+    ['padding', ' https://cdn.example.test/a.png'],
+    ['a tab', 'https://cdn.example.test/a\t.png'],
+    ['a control character', 'https://cdn.example.test/a\u0007.png'],
+    ['an ideographic space', 'https://cdn.example.test/a\u3000.png'],
+    ['credentials', 'https://user:secret@cdn.example.test/a.png'],
+    ['a user name', 'https://user@cdn.example.test/a.png'],
+    ['another scheme', 'ftp://cdn.example.test/a.png'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['a data: URL', 'data:image/png;base64,AAAA'],
+    ['a relative URL', '/a.png'],
+    ['more than 2048 characters once normalized', `https://cdn.example.test/${'é'.repeat(400)}`],
+    ['more than 2048 characters', `https://cdn.example.test/${'a'.repeat(2048)}`],
+  ])('refuses an avatar with %s', async (_label, avatar) => {
+    const user = await createUser(t.http);
+    const res = await t.http.patch('/api/users/me', { avatar }, user.accessToken);
+    expectRefused(res, avatar);
+    expect((await t.http.get('/api/users/me', user.accessToken)).body.avatar).toBeNull();
   });
 });
