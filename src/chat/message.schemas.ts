@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storableText, uuidField } from '../common/validation/fields.js';
+import { INT4_MAX, storableText, uuidField } from '../common/validation/fields.js';
 import { inferMediaType } from './media-type.js';
 import { MEDIA_TYPES, type MediaType } from './message.types.js';
 
@@ -66,8 +66,9 @@ export type MessageSendInput = z.output<typeof messageSendSchema>;
 export const historyQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(50),
-    before: z.coerce.number().int().min(1).optional(),
-    after: z.coerce.number().int().min(0).optional(),
+    // seqs are PostgreSQL integers: a larger one is no seq this API gave out.
+    before: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
+    after: z.coerce.number().int().min(0).max(INT4_MAX).optional(),
   })
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'give before or after, not both',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, userInput } from '../support/factories.js';
+import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 const t = useTestApp();
@@ -110,5 +112,22 @@ describe('avatars: only a normalized http(s) URL is stored', () => {
     const res = await t.http.patch('/api/users/me', { avatar }, user.accessToken);
     expectRefused(res, avatar);
     expect((await t.http.get('/api/users/me', user.accessToken)).body.avatar).toBeNull();
+  });
+});
+
+describe('GET /api/chats/:chatId/messages refuses seqs beyond int4 with 400', () => {
+  it('before and after above 2147483647 are refused; 2147483647 itself is fine', async () => {
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const message = await sendOk(await t.online(a), { receiverId: b.id, content: 'one' });
+    const path = `/api/chats/${message.chatId}/messages`;
+    for (const query of ['before=2147483648', 'after=2147483648', 'after=9999999999', 'before=1e10']) {
+      expectRefused(await t.http.get(`${path}?${query}`, a.accessToken), query);
+    }
+    const top = await t.http.get(`${path}?before=2147483647`, a.accessToken);
+    expect(top.status).toBe(200);
+    expect(top.body.items.map((m: MessageView) => m.id)).toEqual([message.id]);
+    const none = await t.http.get(`${path}?after=2147483647`, a.accessToken);
+    expect(none.status).toBe(200);
+    expect(none.body.items).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** PostgreSQL's `integer`: a seq or count from a client above it cannot even be compared in SQL. */
+export const INT4_MAX = 2_147_483_647;
+
 /**
  * A uuid in canonical lower case: ids are compared and cached as strings, so `ABC…` and `abc…` must
  * not name two things.
