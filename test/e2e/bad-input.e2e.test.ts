@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
-import { createUser, userInput } from '../support/factories.js';
+import { createUser, type TestUser, userInput } from '../support/factories.js';
 import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -14,6 +14,8 @@ function expectRefused(res: { status: number; body: { code?: string } }, what: s
   expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(400);
   expect(res.body.code, what).toBe('VALIDATION_FAILED');
 }
+
+const token = (text: string) => Buffer.from(text).toString('base64url');
 
 describe('text PostgreSQL cannot hold is refused with 400 and stores nothing', () => {
   it.each([
@@ -112,6 +114,81 @@ describe('avatars: only a normalized http(s) URL is stored', () => {
     const res = await t.http.patch('/api/users/me', { avatar }, user.accessToken);
     expectRefused(res, avatar);
     expect((await t.http.get('/api/users/me', user.accessToken)).body.avatar).toBeNull();
+  });
+});
+
+describe('GET /api/sync refuses every forged token with 400', () => {
+  let user: TestUser;
+  let message: MessageView;
+
+  beforeAll(async () => {
+    user = await createUser(t.http);
+    const peer = await createUser(t.http);
+    message = await sendOk(await t.online(user), { receiverId: peer.id, content: 'hello' });
+  });
+
+  const position = () => `${message.chatId}|1`;
+
+  it.each([
+    ['xmin > xmax', () => '5:3:|||'],
+    ['xmin 0 (not a transaction id)', () => '0:5:|||'],
+    ['xmax 0', () => '0:0:|||'],
+    ['an xmax whose 32-bit transaction id is 0', () => '1:4294967296:|||'],
+    ['an xmin whose 32-bit transaction id is 0', () => '4294967296:4294967297:|||'],
+    ['an xip below xmin', () => '5:10:4|||'],
+    ['an xip equal to xmax', () => '5:10:10|||'],
+    ['an xip above xmax', () => '5:10:11|||'],
+    ['xips in descending order', () => '5:10:8,6|||'],
+    ['xmax beyond 2^64-1', () => '1:18446744073709551616:|||'],
+    ['xmin beyond 2^64-1', () => '99999999999999999999:99999999999999999999:|||'],
+    ['an xip beyond 2^64-1', () => '1:18446744073709551615:18446744073709551616|||'],
+    ['a sign', () => '+1:5:|||'],
+    ['a minus', () => '-1:5:|||'],
+    ['spaces', () => ' 1:5:|||'],
+    ['a trailing comma', () => '1:5:2,|||'],
+    ['an empty xip', () => '1:5:2,,3|||'],
+    ['no from', () => '|||'],
+    ['an invalid upper snapshot', () => `1:1:|5:3:|${position()}`],
+    ['an upper snapshot with an xip out of range', () => `1:1:|5:10:12|${position()}`],
+    ['an upper snapshot before the lower one', () => `10:10:|5:5:|${position()}`],
+    ['an upper snapshot that lacks what the lower one saw', () => `5:10:|5:10:7|${position()}`],
+    ['a seq over int4', () => `1:1:|10:10:|${message.chatId}|9999999999`],
+    ['a seq of 2^31', () => `1:1:|10:10:|${message.chatId}|2147483648`],
+    ['a negative seq', () => `1:1:|10:10:|${message.chatId}|-1`],
+    ['a malformed chat id', () => '1:1:|10:10:|------------------------------------|1'],
+    ['a chat id that is no uuid', () => '1:1:|10:10:|zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz|1'],
+    ['a position without an upper snapshot', () => `1:1:||${position()}`],
+    ['an upper snapshot without a position', () => '1:1:|10:10:||'],
+    ['too many parts', () => `1:1:|10:10:|${position()}|x`],
+    ['a NUL byte', () => `1:1:${NUL}|||`],
+  ])('%s', async (label, text) => {
+    const res = await t.http.get(`/api/sync?since=${token(text())}`, user.accessToken);
+    expectRefused(res, label);
+  });
+
+  it.each([
+    ['a NUL byte', () => `${token('1:1:|||')}%00`],
+    ['a lone surrogate', () => `${token('1:1:|||')}%ED%A0%80`],
+    // Node's decoder skips these and would read a valid position.
+    ['padding', () => `${token('1:1:|||')}%3D%3D`],
+    ['a character outside base64url', () => `${token('1:1:|||')}%21`],
+    ['a space inside', () => `${token('1:1:|||').slice(0, 4)}%20${token('1:1:|||').slice(4)}`],
+  ])('the token string itself with %s', async (label, since) => {
+    expectRefused(await t.http.get(`/api/sync?since=${since()}`, user.accessToken), label);
+  });
+
+  it('accepts what PostgreSQL accepts: the largest ids, duplicate xips, an upper snapshot equal to the lower', async () => {
+    for (const text of [
+      '1:18446744073709551615:|||',
+      '18446744073709551615:18446744073709551615:|||',
+      '5:10:6,6,7|||',
+      '1:4294967297:4294967296|||',
+      `5:10:6|5:10:6|${position()}`,
+      `5:10:6|11:12:|${position()}`,
+    ]) {
+      const res = await t.http.get(`/api/sync?since=${token(text)}`, user.accessToken);
+      expect(res.status, `${text}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
   });
 });
 
