@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/chat/message.types.js';
 import { createUser, type TestUser, userInput } from '../support/factories.js';
@@ -192,6 +193,94 @@ describe('GET /api/sync refuses every forged token with 400', () => {
   });
 });
 
+describe('GET /api/chats?before= refuses impossible cursors with 400', () => {
+  let user: TestUser;
+  let chats: { id: string }[];
+  let realTime: string;
+
+  beforeAll(async () => {
+    user = await createUser(t.http);
+    const socket = await t.online(user);
+    for (let i = 0; i < 3; i++) {
+      const peer = await createUser(t.http);
+      await sendOk(socket, { receiverId: peer.id, content: `hi ${i}` });
+    }
+    const page = await t.http.get('/api/chats?limit=1', user.accessToken);
+    chats = (await t.http.get('/api/chats', user.accessToken)).body.items;
+    realTime = Buffer.from(page.body.nextCursor, 'base64url').toString().split('|')[0]!;
+  });
+
+  const cursor = (time: string, id: string = randomUUID()) => token(`${time}|${id}`);
+
+  it.each([
+    ['month 13', '2026-13-01 10:00:00.123456+00'],
+    ['month 0', '2026-00-01 10:00:00.123456+00'],
+    ['day 45', '2026-01-45 10:00:00.123456+00'],
+    ['day 0', '2026-01-00 10:00:00+00'],
+    ['February 30', '2026-02-30 10:00:00+00'],
+    ['February 29 of a common year', '2026-02-29 10:00:00+00'],
+    ['hour 25', '2026-01-01 25:00:00+00'],
+    ['hour 24', '2026-01-01 24:00:00+00'],
+    ['minute 60', '2026-01-01 10:60:00+00'],
+    ['second 61', '2026-01-01 10:00:61+00'],
+    ['an offset of 99 hours', '2026-01-01 10:00:00+99'],
+    ['seven fraction digits', '2026-01-01 10:00:00.1234567+00'],
+    ['a missing offset', '2026-01-01 10:00:00'],
+    ['year 0', '0000-01-01 10:00:00+00'],
+    ['junk after the time', '2026-01-01 10:00:00+00 x'],
+    ['time only', '10:00:00+00'],
+    ['an empty time', ''],
+  ])('a time with %s', async (label, time) => {
+    expectRefused(await t.http.get(`/api/chats?before=${cursor(time)}`, user.accessToken), label);
+  });
+
+  it.each([
+    ['only dashes', '------------------------------------'],
+    ['a letter beyond f', 'g0000000-0000-4000-8000-000000000000'],
+    ['no dashes', '0123456789abcdef0123456789abcdef'],
+    ['braces', '{01234567-89ab-4def-8123-456789abcdef}'],
+    ['an empty id', ''],
+  ])('an id with %s', async (label, id) => {
+    const res = await t.http.get(`/api/chats?before=${cursor(realTime, id)}`, user.accessToken);
+    expectRefused(res, label);
+  });
+
+  it.each([
+    ['a third part', () => `${realTime}|${randomUUID()}|x`],
+    ['no separator', () => realTime],
+    ['a NUL byte', () => `${realTime}${NUL}|${randomUUID()}`],
+  ])('a cursor with %s', async (label, text) => {
+    expectRefused(await t.http.get(`/api/chats?before=${token(text())}`, user.accessToken), label);
+  });
+
+  it('keeps the microseconds of the time it carries, whatever offset writes it', async () => {
+    const [first, second] = chats;
+    const [, , micros] = realTime.match(/^(.*)\.(\d{1,6})([+-].*)$/) ?? [];
+    expect(micros, realTime).toBeDefined();
+    // The first chat's own time, and the nil uuid: the first chat is at that time but after the nil
+    // id, so the page starts at the second chat.
+    const first1 = await t.http.get('/api/chats?limit=1', user.accessToken);
+    const [time1, id1] = Buffer.from(first1.body.nextCursor, 'base64url').toString().split('|');
+    expect(id1).toBe(first!.id);
+    const nil = '00000000-0000-0000-0000-000000000000';
+    const atIt = await t.http.get(`/api/chats?before=${cursor(time1!, nil)}`, user.accessToken);
+    expect(atIt.status).toBe(200);
+    expect(atIt.body.items[0].id).toBe(second!.id);
+    // One microsecond later: the first chat comes again.
+    const later = await t.http.get(
+      `/api/chats?before=${cursor(plusMicrosecond(time1!), nil)}`,
+      user.accessToken,
+    );
+    expect(later.status).toBe(200);
+    expect(later.body.items[0].id).toBe(first!.id);
+    // The same instant written at another offset.
+    const shifted = await t.http.get(`/api/chats?before=${cursor(atOffset(time1!), nil)}`, user.accessToken);
+    expect(shifted.body.items.map((c: { id: string }) => c.id)).toEqual(
+      atIt.body.items.map((c: { id: string }) => c.id),
+    );
+  });
+});
+
 describe('GET /api/chats/:chatId/messages refuses seqs beyond int4 with 400', () => {
   it('before and after above 2147483647 are refused; 2147483647 itself is fine', async () => {
     const [a, b] = [await createUser(t.http), await createUser(t.http)];
@@ -208,3 +297,25 @@ describe('GET /api/chats/:chatId/messages refuses seqs beyond int4 with 400', ()
     expect(none.body.items).toEqual([]);
   });
 });
+
+// PostgreSQL's text form `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM]`, one microsecond later (same offset).
+function plusMicrosecond(time: string): string {
+  const [, whole, fraction = '', offset] = time.match(/^(.*?)(?:\.(\d{1,6}))?([+-][\d:]+)$/)!;
+  const micros = Number(fraction.padEnd(6, '0')) + 1;
+  if (micros < 1_000_000) return `${whole}.${String(micros).padStart(6, '0')}${offset}`;
+  const next = new Date(`${whole!.replace(' ', 'T')}${offsetIso(offset!)}`);
+  next.setUTCSeconds(next.getUTCSeconds() + 1);
+  return `${next.toISOString().slice(0, 19).replace('T', ' ')}.000000+00`;
+}
+
+// The same instant, written at +05:30.
+function atOffset(time: string): string {
+  const [, whole, fraction = '', offset] = time.match(/^(.*?)(?:\.(\d{1,6}))?([+-][\d:]+)$/)!;
+  const instant = new Date(`${whole!.replace(' ', 'T')}${offsetIso(offset!)}`);
+  const shifted = new Date(instant.getTime() + (5 * 60 + 30) * 60_000);
+  return `${shifted.toISOString().slice(0, 19).replace('T', ' ')}.${fraction.padEnd(6, '0')}+05:30`;
+}
+
+function offsetIso(offset: string): string {
+  return offset.length === 3 ? `${offset}:00` : offset;
+}
