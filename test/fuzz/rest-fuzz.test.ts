@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mediaFixture, uploadFile } from '../fixtures/media-files.js';
 import { createUser, type TestUser, userInput } from '../support/factories.js';
+import { ownDatabaseEnv } from '../support/own-database.js';
 import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 import {
@@ -56,7 +57,8 @@ interface Answer {
   json: any;
 }
 
-const t = useTestApp();
+// The fuzz stores users named `%`, `_` and worse: other suites' searches must not find them.
+const t = useTestApp({ env: ownDatabaseEnv() });
 
 /** What exists before fuzzing: the caller, a peer, their chat, a message in it, an upload. */
 interface World {
