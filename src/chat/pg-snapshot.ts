@@ -11,7 +11,7 @@ export interface PgSnapshot {
 const XID8_MAX = 2n ** 64n - 1n;
 
 // PostgreSQL refuses an xmin or xmax whose 32-bit transaction id (the low half; the high half counts
-// wraparounds) is 0, its "invalid" id: 0, 2^32, 2 * 2^32…
+// wraparounds) is its invalid id, zero.
 function parseBound(text: string): bigint | null {
   const xid = parseDecimal(text, XID8_MAX);
   return xid === null || (xid & 0xffff_ffffn) === 0n ? null : xid;

@@ -1,4 +1,5 @@
 import { AppError } from '../common/errors/app-error.js';
+import { decodeBase64urlText } from '../common/validation/base64url-text.js';
 import { parseDecimal } from '../common/validation/decimal.js';
 import { INT4_MAX, uuidField } from '../common/validation/fields.js';
 import { formatPgSnapshot, parsePgSnapshot, seesAllOf } from './pg-snapshot.js';
@@ -36,12 +37,8 @@ export function decodeSyncToken(token: string): SyncPosition {
 }
 
 function parseToken(token: string): SyncPosition | null {
-  const text = Buffer.from(token, 'base64url').toString();
-  // Node's decoder skips characters outside base64url and replaces bytes that are not UTF-8: only a token
-  // that is exactly the encoding of its text is one.
-  if (Buffer.from(text).toString('base64url') !== token) return null;
-  const parts = text.split('|');
-  if (parts.length !== 4) return null;
+  const parts = decodeBase64urlText(token)?.split('|');
+  if (parts?.length !== 4) return null;
   const [fromText, toText, chatIdText, seqText] = parts as [string, string, string, string];
   const from = parsePgSnapshot(fromText);
   if (!from) return null;

@@ -253,6 +253,15 @@ describe('GET /api/chats?before= refuses impossible cursors with 400', () => {
     expectRefused(await t.http.get(`/api/chats?before=${token(text())}`, user.accessToken), label);
   });
 
+  it.each([
+    ['padding', '%3D'],
+    ['a character outside base64url', '%21'],
+  ])('a real cursor with %s added (read as the same cursor by a lax decoder)', async (label, extra) => {
+    const real = token(`${realTime}|${chats[0]!.id}`);
+    expect((await t.http.get(`/api/chats?before=${real}`, user.accessToken)).status).toBe(200);
+    expectRefused(await t.http.get(`/api/chats?before=${real}${extra}`, user.accessToken), label);
+  });
+
   it('keeps the microseconds of the time it carries, whatever offset writes it', async () => {
     const [first, second] = chats;
     const [, , micros] = realTime.match(/^(.*)\.(\d{1,6})([+-].*)$/) ?? [];

@@ -9,6 +9,6 @@ export function parseDecimal(text: string, max: bigint): bigint | null {
   } catch {
     return null;
   }
-  // BigInt() also takes '', ' 7', '0x10', '-1' and '007'; only the canonical spelling round-trips.
+  // BigInt() also takes '', ' 7', '0x10' and '007'; only the canonical spelling round-trips.
   return String(value) === text && value >= 0n && value <= max ? value : null;
 }
