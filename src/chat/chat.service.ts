@@ -100,7 +100,8 @@ export class ChatService {
       });
     const written = cached ? write(cached) : this.directChatId(sender.id, input.receiverId).then(write);
     return written.then((message) => {
-      if (message.firstWords && sender.id !== input.receiverId) this.presence.reveal(sender.id, [input.receiverId]);
+      if (message.firstWords && sender.id !== input.receiverId)
+        this.presence.reveal(sender.id, [input.receiverId]);
       return {
         message: toMessageView(message, sender),
         duplicate: message.duplicate,

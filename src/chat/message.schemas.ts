@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { storableText, uuidField } from '../common/validation/fields.js';
+import { INT4_MAX, storableText, uuidField } from '../common/validation/fields.js';
+import { hasWhitespaceOrControl } from '../common/validation/http-url.js';
 import { UPLOAD_PATH } from '../media/upload-path.js';
 import { inferMediaType } from './media-type.js';
 import { MEDIA_TYPES, type MediaType } from './message.types.js';
@@ -7,10 +8,6 @@ import { MEDIA_TYPES, type MediaType } from './message.types.js';
 export const MAX_CONTENT_CHARS = 4000;
 export const MAX_MEDIA_URL_CHARS = 2048;
 export const MAX_CLIENT_MESSAGE_ID_CHARS = 64;
-
-// White space and control characters of any script (NUL, DEL, C1 controls, U+3000, U+FEFF…) have no place in a
-// URL a client will load.
-const hasWhitespaceOrControl = (v: string) => /[\s\p{Cc}]/u.test(v);
 
 // Our upload path is the one relative URL taken: it is the link the service hands out without PUBLIC_URL.
 // It names no host; this base only lets it be read as a URL (an upload's type comes from storage anyway).
@@ -75,8 +72,9 @@ export type MessageSendInput = z.output<typeof messageSendSchema>;
 export const historyQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(50),
-    before: z.coerce.number().int().min(1).optional(),
-    after: z.coerce.number().int().min(0).optional(),
+    // seqs are PostgreSQL integers: a larger one is no seq this API gave out.
+    before: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
+    after: z.coerce.number().int().min(0).max(INT4_MAX).optional(),
   })
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'give before or after, not both',
@@ -84,7 +82,8 @@ export const historyQuerySchema = z
 
 export const chatListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  before: z.string().max(100).optional(),
+  // Opaque; decodeChatCursor() checks what it holds.
+  before: storableText().max(100).optional(),
 });
 
 export const directChatSchema = z.object({ userId: uuidField('user') });
@@ -107,6 +106,7 @@ export const typingSchema = z
   });
 
 export const syncQuerySchema = z.object({
-  since: z.string().min(1).max(4096).optional(),
+  // Opaque; decodeSyncToken() checks what it holds.
+  since: storableText().min(1).max(4096).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { uuidField } from '../common/validation/fields.js';
+import { storableText, uuidField } from '../common/validation/fields.js';
 
 export const mediaIdSchema = uuidField('media');
 
@@ -7,6 +7,6 @@ export const mediaIdSchema = uuidField('media');
 export const mediaLinkQuerySchema = z
   .object({
     exp: z.coerce.number().int().positive().optional(),
-    sig: z.string().min(1).max(128).optional(),
+    sig: storableText().min(1).max(128).optional(),
   })
   .refine((q) => (q.exp === undefined) === (q.sig === undefined), { message: 'give exp and sig together' });

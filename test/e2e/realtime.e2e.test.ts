@@ -275,7 +275,9 @@ describe('presence', () => {
     await settle(sb);
     expect(updates.items).toEqual([]);
     await sendOk(sa, { receiverId: b.id, content: 'hello, stranger' });
-    expect(await updates.waitFor(1)).toEqual([{ userId: a.id, online: true, lastSeenAt: expect.any(String) }]);
+    expect(await updates.waitFor(1)).toEqual([
+      { userId: a.id, online: true, lastSeenAt: expect.any(String) },
+    ]);
     // Only the first message does it.
     await sendOk(sa, { receiverId: b.id, content: 'me again' });
     await settle(sb);
