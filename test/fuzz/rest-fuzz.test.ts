@@ -97,7 +97,7 @@ beforeAll(async () => {
     chatId: message.chatId,
     messageId: message.id,
     mediaId: upload.body.id,
-    mediaLink: Object.fromEntries(new URL(link.body.url).searchParams),
+    mediaLink: Object.fromEntries(new URL(link.body.url, 'http://relative.invalid').searchParams),
     chatCursor: chats.body.nextCursor,
     syncToken: sync.body.token,
   };
