@@ -19,9 +19,8 @@ describe.skipIf(!databaseUrl || !redisUrl)('the seed’s .env', () => {
   const { apps } = useProcessApps(async () => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
-  const redis = new URL(redisUrl!);
-
   it('REDIS_HOST and REDIS_PORT without REDIS_URL switch Redis on', async () => {
+    const redis = new URL(redisUrl!);
     const folder = checkoutWith(`REDIS_HOST=${redis.hostname}\nREDIS_PORT=${redis.port || 6379}\n`);
     folders.push(folder);
     const app = await startProcessApp({ DATABASE_URL: databaseUrl! }, { cwd: folder });
