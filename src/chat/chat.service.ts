@@ -17,9 +17,6 @@ import { MessageWriter } from './message-writer.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-/** A send whose media (if any is ours) was checked: `mediaId` names the upload the message carries. */
-type CheckedSend = MessageSendInput & { mediaId: string | null };
-
 export interface SendResult {
   message: MessageView;
   /** True for a retry of a clientMessageId already stored: ack it, deliver nothing again. */
@@ -52,12 +49,12 @@ export class ChatService {
   send(sender: PublicUser, input: MessageSendInput): Promise<SendResult> {
     const mediaId = input.mediaUrl ? this.media.uploadIdOf(input.mediaUrl) : null;
     const ahead = this.mediaChecks.get(sender.id);
-    if (!mediaId && !ahead) return this.sendNow(sender, { ...input, mediaId: null });
+    if (!mediaId && !ahead) return this.sendNow(sender, input, null);
     let sent!: Promise<SendResult>;
     const queued = (ahead ?? Promise.resolve())
-      .then(() => (mediaId ? this.withStoredMedia(sender, input, mediaId) : { ...input, mediaId: null }))
+      .then(() => (mediaId ? this.withStoredMedia(sender, input, mediaId) : input))
       .then((checked) => {
-        sent = this.sendNow(sender, checked);
+        sent = this.sendNow(sender, checked, mediaId);
       });
     // The next message waits for this one to be queued in the writer (or refused), not for its commit.
     const tail = queued.catch(() => {});
@@ -76,14 +73,15 @@ export class ChatService {
     sender: PublicUser,
     input: MessageSendInput,
     mediaId: string,
-  ): Promise<CheckedSend> {
+  ): Promise<MessageSendInput> {
     const key = directKey(sender.id, input.receiverId);
     const chatId = this.cache.chatIdOf(key) ?? (await this.chats.findDirect(key)) ?? null;
     const media = await this.media.checkSendable(mediaId, input.mediaUrl!, sender.id, chatId);
-    return { ...input, ...media, mediaId };
+    return { ...input, ...media };
   }
 
-  private sendNow(sender: PublicUser, input: CheckedSend): Promise<SendResult> {
+  /** `mediaId`: the upload the message carries, checked; null when its mediaUrl (if any) is not ours. */
+  private sendNow(sender: PublicUser, input: MessageSendInput, mediaId: string | null): Promise<SendResult> {
     const cached = this.cache.chatIdOf(directKey(sender.id, input.receiverId));
     const write = (chatId: string) =>
       this.writer.write({
@@ -93,7 +91,7 @@ export class ChatService {
         content: input.content,
         mediaUrl: input.mediaUrl,
         mediaType: input.mediaType,
-        mediaId: input.mediaId,
+        mediaId,
         replyToId: null,
         clientMessageId: input.clientMessageId,
         createdAt: new Date(),

@@ -35,19 +35,6 @@ function wrap(transport: EngineTransport & { [COALESCING]?: true }, afterTurn?: 
   transport[COALESCING] = true;
   const send = transport.send.bind(transport);
   let corked = false;
-  // Engine.IO marks the transport unwritable on each send and writable again once that write has left,
-  // holding later packets in its own buffer meanwhile. Within a corked turn the packets join the write
-  // instead; between turns that flow control stands, so a client that stops reading leaves packets with
-  // Engine.IO rather than piling every later write into the TCP socket.
-  let writable = transport.writable;
-  Object.defineProperty(transport, 'writable', {
-    configurable: true,
-    enumerable: true,
-    get: () => corked || writable,
-    set: (value: boolean) => {
-      writable = value;
-    },
-  });
   const uncork = () => {
     corked = false;
     tcp.uncork();
@@ -60,5 +47,9 @@ function wrap(transport: EngineTransport & { [COALESCING]?: true }, afterTurn?: 
       process.nextTick(uncork);
     }
     send(packets);
+    // Engine.IO holds further packets until this write's callback; let them go to the socket instead, to
+    // join this turn's write or the next. What waits in the socket is bounded at the end of every turn
+    // (`afterTurn`, WriteBacklog), which is cheaper than Engine.IO's own flow control between turns.
+    transport.writable = true;
   };
 }

@@ -1,4 +1,5 @@
 interface BacklogTransport {
+  name: string;
   writable: boolean;
   /** ws's WebSocket on the websocket transport; absent on polling. */
   socket?: { bufferedAmount?: number; terminate?: () => void };
@@ -11,21 +12,20 @@ interface Packet {
 export interface BacklogConnection {
   readonly transport: BacklogTransport;
   on(event: 'packetCreate', listener: (packet: Packet) => void): unknown;
-  on(event: 'flush', listener: () => void): unknown;
+  on(event: 'flush' | 'upgrade', listener: () => void): unknown;
+  off(event: 'packetCreate', listener: (packet: Packet) => void): unknown;
   close(discard?: boolean): void;
 }
 
 /**
  * What one Engine.IO connection has waiting to be written, kept under a bound. It waits in two places:
- * Engine.IO's write buffer, where packets stay while the transport cannot take them (a websocket whose last
- * write has not left, a polling client that has not come back for them), and the websocket's TCP socket,
- * whose userland buffer holds what the kernel has not taken. The first is a running count, added to as
- * Engine.IO buffers a packet and cleared when it flushes; the second is the socket's own count. So a check
- * costs the same however much is waiting, and a packet that goes straight to the transport costs one test.
- *
- * A packet is checked as Engine.IO buffers it. What the websocket's socket keeps of a coalesced turn is
- * checked by `check()` at the end of the turn, not per packet: the turn's packets sit in the corked socket
- * only until its one write.
+ * Engine.IO's write buffer, where packets stay while a long-polling client has not come back for them,
+ * and the websocket's TCP socket, whose userland buffer holds what the kernel has not taken (the
+ * websocket transport is kept writable, see coalesceWrites, so its packets never wait with Engine.IO).
+ * The first is a running count, added to as Engine.IO buffers a packet and cleared when it flushes; the
+ * second is the socket's own count, checked by `check()` at the end of each turn, when the turn's one
+ * write has gone to the socket. So a check costs the same however much is waiting, and a websocket
+ * connection pays nothing per packet.
  */
 export class WriteBacklog {
   private buffered = 0;
@@ -36,10 +36,15 @@ export class WriteBacklog {
     private readonly maxBytes: number,
     private readonly onExceeded: (bytes: number) => void,
   ) {
-    connection.on('packetCreate', (packet) => {
+    const onPacket = (packet: Packet) => {
       if (connection.transport.writable) return;
       this.buffered += packetSize(packet);
       this.check();
+    };
+    if (connection.transport.name !== 'websocket') connection.on('packetCreate', onPacket);
+    connection.on('upgrade', () => {
+      connection.off('packetCreate', onPacket);
+      this.buffered = 0;
     });
     connection.on('flush', () => {
       this.buffered = 0;
