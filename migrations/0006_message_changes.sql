@@ -45,6 +45,7 @@ ALTER TABLE "message_hides" ADD CONSTRAINT "message_hides_chat_id_chats_id_fk" F
 ALTER TABLE "message_hides" ADD CONSTRAINT "message_hides_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "message_reactions" ADD CONSTRAINT "message_reactions_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "message_reactions" ADD CONSTRAINT "message_reactions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "chat_events_message_id_idx" ON "chat_events" USING btree ("message_id");--> statement-breakpoint
 -- Edits and deletes update messages; a row's chat and sender never change, so the set-based membership
 -- check on every UPDATE statement (migration 0004) is replaced by a refusal to change those two columns.
 DROP TRIGGER "messages_sender_is_member_on_update" ON "messages";--> statement-breakpoint

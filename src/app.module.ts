@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
-import { ChatModule } from './chat/chat.module.js';
+import { ChatsModule } from './chats/chats.module.js';
 import { LoggerModule } from './common/logging/logger.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import type { Clock } from './common/time/clock.js';
@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { DocsModule } from './docs/docs.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import type { RedisBus } from './redis/redis-bus.js';
@@ -43,7 +44,8 @@ export class AppModule {
         RateLimitModule,
         AuthModule,
         UsersModule,
-        ChatModule,
+        ChatsModule,
+        MessagesModule,
         MediaModule,
         DocsModule,
         HealthModule,

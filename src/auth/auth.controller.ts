@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
-import { AuthGuard } from './auth.guard.js';
 import {
   type ChangePasswordInput,
   changePasswordSchema,
@@ -10,7 +9,8 @@ import {
   type RegisterInput,
   refreshSchema,
   registerSchema,
-} from './auth.schemas.js';
+} from '../contract/auth-inputs.js';
+import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { type AuthUser, CurrentUser } from './current-user.decorator.js';
 import { IpRateLimitGuard } from './ip-rate-limit.guard.js';

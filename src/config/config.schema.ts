@@ -127,6 +127,19 @@ export const envSchema = z.object({
   MEDIA_MAX_BYTES: bytes(100 * 1024 * 1024, 1),
   MEDIA_QUOTA_BYTES: bytes(1024 * 1024 * 1024, 1),
   MEDIA_URL_TTL: duration('1h'),
+  // How long after sending a message its author may edit it or delete it for everyone.
+  MESSAGE_EDIT_WINDOW: z
+    .string()
+    .default('48h')
+    .transform((v, ctx) => {
+      if (v.trim() === 'unlimited') return null;
+      const seconds = parseDurationSeconds(v);
+      if (seconds === null) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as 15m or 48h, or unlimited' });
+        return z.NEVER;
+      }
+      return seconds;
+    }),
   PUBLIC_URL: optionalUrl(['http', 'https']),
   S3_BUCKET: optionalText(),
   S3_REGION: optionalText(),

@@ -55,6 +55,8 @@ export interface BootConfig {
   /** Absolute base (`https://chat.example.com`) of the links the service hands out; unset: relative links. */
   publicUrl?: string;
   media: { maxBytes: number; quotaBytes: number; urlTtlSeconds: number; s3?: S3Config };
+  /** How long an author may edit or delete for everyone after sending; null: no limit. */
+  messages: { editWindowSeconds: number | null };
   /** Variables that were given but are not read, each with the reason: the boot log names them. */
   ignored: { name: string; reason: string }[];
 }
@@ -136,6 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
       urlTtlSeconds: env.MEDIA_URL_TTL,
       s3: s3Config(env),
     },
+    messages: { editWindowSeconds: env.MESSAGE_EDIT_WINDOW },
     ignored: ignoredVariables(env, fileKeys),
   };
 }

@@ -190,7 +190,8 @@ export const chatEvents = pgTable(
     // As on messages: sync finds what committed after a token, walking (chat_id, seq).
     txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
   },
-  (t) => [primaryKey({ columns: [t.chatId, t.seq] })],
+  // By message: a delete for everyone scrubs the text of the message's earlier edits.
+  (t) => [primaryKey({ columns: [t.chatId, t.seq] }), index('chat_events_message_id_idx').on(t.messageId)],
 );
 
 /** Who reacted to a message with what: the current state, of which chat_events holds the history. */

@@ -8,9 +8,11 @@ import type { FastifyReply } from 'fastify';
 import { AppError } from '../common/errors/app-error.js';
 import { buildOpenApi } from './openapi.js';
 
-// src/docs and dist/docs are both two levels below the project root.
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ASYNCAPI_PATH = join(ROOT, 'docs', 'asyncapi.yaml');
+// src/docs and dist/docs are both two levels below the project root; the Socket.IO contract lives with the
+// rest of the wire contract (copied into dist/ with the build).
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const ASYNCAPI_PATH = join(HERE, '..', 'contract', 'asyncapi.yaml');
 const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
 // The viewer, from npm (works offline). The page's own script is a file: the CSP allows no inline script.

@@ -12,7 +12,7 @@ import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { mediaIdSchema, mediaLinkQuerySchema } from './media.schemas.js';
+import { mediaIdSchema, mediaLinkQuerySchema } from '../contract/media-inputs.js';
 import { MediaService } from './media.service.js';
 import type { MediaCaller } from './media.types.js';
 import { cutShort, discardRest } from './upload-stream.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MediaType } from '../chat/message.types.js';
+import type { MediaType } from '../contract/views.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { MediaRecord } from './media.types.js';
@@ -75,6 +75,24 @@ export class MediaRepository {
       [id, senderId, chatId],
     );
     return row?.mediaType;
+  }
+
+  /**
+   * Forgets an upload that no message carries any more (its last one was deleted for everyone) and gives
+   * its size back to its owner's quota; returns its storage key, or undefined when it is still carried.
+   */
+  async removeIfUnused(id: string): Promise<string | undefined> {
+    const [row] = await this.database.query<{ storageKey: string }>(
+      `WITH gone AS (
+         DELETE FROM media m WHERE m.id = $1 AND NOT EXISTS (SELECT FROM messages WHERE media_id = $1)
+         RETURNING m.owner_id, m.size, m.storage_key
+       ), credited AS (
+         UPDATE users u SET media_bytes = GREATEST(0, u.media_bytes - gone.size) FROM gone WHERE u.id = gone.owner_id
+       )
+       SELECT storage_key AS "storageKey" FROM gone`,
+      [id],
+    );
+    return row?.storageKey;
   }
 }
 

@@ -2,12 +2,12 @@ import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Logger } from 'pino';
-import type { MediaType } from '../chat/message.types.js';
 import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { MediaType } from '../contract/views.js';
 import { parseByteRange } from './byte-range.js';
 import { MediaRepository } from './media.repository.js';
 import type { MediaCaller, MediaRecord, MediaResponse, MediaView } from './media.types.js';
@@ -140,13 +140,26 @@ export class MediaService {
    */
   async checkSendable(
     mediaId: string,
-    _sentUrl: string,
     senderId: string,
     chatId: string | null,
   ): Promise<{ mediaUrl: string; mediaType: MediaType }> {
     const mediaType = await this.repository.sendableType(mediaId, senderId, chatId);
     if (!mediaType) throw new AppError('MEDIA_NOT_FOUND');
     return { mediaUrl: this.links.urlOf(mediaId), mediaType };
+  }
+
+  /**
+   * The last message carrying an upload was deleted for everyone: a deleted message's media is not to be
+   * served any more, to its members or its uploader, so it goes (storage and quota included).
+   * After the commit and best-effort: a failure leaves an unreachable file, never a reachable one.
+   */
+  releaseIfUnused(mediaId: string): void {
+    this.repository
+      .removeIfUnused(mediaId)
+      .then(async (storageKey) => {
+        if (storageKey) await this.storage.remove(storageKey);
+      })
+      .catch((err: unknown) => this.logger.warn({ err, mediaId }, 'deleted media left over'));
   }
 
   private async quotaLeft(ownerId: string): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { MediaType } from '../chat/message.types.js';
+import type { MediaType } from '../contract/views.js';
 
 /** An upload as stored. */
 export interface MediaRecord {

@@ -18,6 +18,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly changesStored = new Counter({
+    name: 'chat_changes_stored_total',
+    help: 'Edits, deletes and reaction changes committed to the database',
+    registers: [this.registry],
+  });
+
   readonly messagesDelivered = new Counter({
     name: 'chat_messages_delivered_total',
     help: 'Message deliveries emitted (one per recipient user of each message)',

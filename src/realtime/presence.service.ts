@@ -6,12 +6,12 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { PresenceEvent } from '../chat/chat.events.js';
 import { AppError } from '../common/errors/app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { Clock, type Timer } from '../common/time/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { PresenceEvent } from '../contract/events.js';
 import { LEASE_SECONDS } from '../instance/instance-lease.js';
 import { ConnectedUsers } from './connected-users.js';
 import { PresenceRepository } from './presence.repository.js';

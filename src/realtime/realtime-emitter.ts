@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ServerToClientEvents } from '../chat/chat.events.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import type { ServerToClientEvents } from '../contract/events.js';
 import { REDIS_BUS } from '../redis/redis.module.js';
 import type { RedisBus } from '../redis/redis-bus.js';
 import { userRoom } from './rooms.js';

@@ -1,5 +1,5 @@
 import type { Namespace, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '../chat/chat.events.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../contract/events.js';
 import type { PublicUser } from '../users/user.types.js';
 
 export interface SocketData {

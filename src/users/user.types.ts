@@ -1,18 +1,6 @@
-/** A user as the API shows them to themselves. */
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  avatar: string | null;
-  createdAt: string;
-}
+import type { PublicUser, UserView } from '../contract/views.js';
 
-/** A user as others see them (chat peers, message senders, search results). */
-export interface PublicUser {
-  id: string;
-  name: string;
-  avatar: string | null;
-}
+export type { PublicUser, UserView };
 
 export interface UserRecord {
   id: string;

@@ -3,7 +3,7 @@ import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
-import { searchUsersSchema, updateMeSchema } from './users.schemas.js';
+import { searchUsersSchema, updateMeSchema } from '../contract/user-inputs.js';
 import { UsersService } from './users.service.js';
 
 @Controller('users')

@@ -4,9 +4,8 @@ import { AppError } from '../common/errors/app-error.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import { users } from '../database/schema.js';
+import { SQLSTATE, sqlState } from '../database/sqlstate.js';
 import type { PublicUser, UserRecord } from './user.types.js';
-
-const UNIQUE_VIOLATION = '23505';
 
 const userColumns = {
   id: users.id,
@@ -30,7 +29,7 @@ export class UsersRepository {
       const [row] = await this.db.insert(users).values(user).returning(userColumns);
       return row!;
     } catch (error) {
-      if (causeCode(error) === UNIQUE_VIOLATION) throw new AppError('EMAIL_TAKEN');
+      if (sqlState(error) === SQLSTATE.UNIQUE_VIOLATION) throw new AppError('EMAIL_TAKEN');
       throw error;
     }
   }
@@ -77,13 +76,4 @@ export class UsersRepository {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-// drizzle wraps driver errors; the SQLSTATE is on the error or its cause.
-export function causeCode(error: unknown): string | undefined {
-  let e = error as { code?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 3; depth++, e = e.cause as typeof e) {
-    if (typeof e.code === 'string') return e.code;
-  }
-  return undefined;
 }

@@ -3,8 +3,8 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/chat/chat.events.js';
 import { ERROR_CATALOG } from '../../src/common/errors/error-catalog.js';
+import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/contract/events.js';
 import { createUser } from '../support/factories.js';
 import { emitAck, Inbox, send } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -98,6 +98,34 @@ describe('AsyncAPI document at /api/docs/asyncapi.yaml', () => {
     check('TypingOut', (await inboxes.typing.waitFor(1))[0], 'chat:typing');
     sa.emit('chat:message_send', { receiverId: b.id, content: '' });
     check('EventError', (await errors.waitFor(1))[0], 'chat:error');
+
+    // Changes to a message: each ack is the message as it now is; each event reaches the other side.
+    const changes = {
+      edited: new Inbox(sb, 'chat:message_edited'),
+      deleted: new Inbox(sb, 'chat:message_deleted'),
+      reactions: new Inbox(sb, 'chat:reaction_updated'),
+    };
+    const reply = { receiverId: b.id, content: 'A reply', replyToId: message!.id };
+    check('MessageSend', reply, 'chat:message_send with replyToId (client)');
+    const replied = await send(sa, reply);
+    check('AckMessageSend', replied, 'ack of a reply');
+    const edit = { messageId: message!.id, content: 'Hey Emil! How are you doing?' };
+    check('MessageEdit', edit, 'chat:message_edit (client)');
+    check('AckMessage', await ack(sa, 'chat:message_edit', edit), 'ack of chat:message_edit');
+    check('MessageEdited', (await changes.edited.waitFor(1))[0], 'chat:message_edited');
+    const reaction = { messageId: message!.id, emoji: '👍' };
+    check('Reaction', reaction, 'chat:reaction_add (client)');
+    check('AckMessage', await ack(sb, 'chat:reaction_add', reaction), 'ack of chat:reaction_add');
+    check('ReactionUpdated', (await changes.reactions.waitFor(1))[0], 'chat:reaction_updated');
+    check('AckMessage', await ack(sb, 'chat:reaction_remove', reaction), 'ack of chat:reaction_remove');
+    const deletion = { messageId: message!.id, scope: 'everyone' };
+    check('MessageDelete', deletion, 'chat:message_delete (client)');
+    check('AckMessage', await ack(sa, 'chat:message_delete', deletion), 'ack of chat:message_delete');
+    check('MessageDeleted', (await changes.deleted.waitFor(1))[0], 'chat:message_deleted');
+    const synced = await t.http.get('/api/sync', b.accessToken);
+    expect(synced.body.events.length).toBeGreaterThanOrEqual(4);
+    for (const [i, event] of synced.body.events.entries()) check('ChatChange', event, `sync event ${i}`);
+    for (const [i, m] of synced.body.messages.entries()) check('Message', m, `sync message ${i}`);
     const graceStarted = t.app.clock.nextTimer(200);
     sa.close();
     await graceStarted;

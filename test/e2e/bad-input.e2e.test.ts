@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser, userInput } from '../support/factories.js';
 import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';

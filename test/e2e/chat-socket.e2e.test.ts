@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser } from '../support/factories.js';
 import { connect, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
 import { testSecret } from '../support/test-app.js';
@@ -72,6 +72,10 @@ describe('chat:message_send', () => {
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       seq: 1,
       clientMessageId: null,
+      replyTo: null,
+      editedAt: null,
+      deletedAt: null,
+      reactions: [],
     };
     const [received] = await rInbox.waitFor(1);
     expect(received).toEqual(expected);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';

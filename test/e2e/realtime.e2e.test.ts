@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PresenceEvent } from '../../src/chat/chat.events.js';
+import type { PresenceEvent } from '../../src/contract/events.js';
 import { TYPING_TIMEOUT_MS } from '../../src/realtime/typing.service.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';

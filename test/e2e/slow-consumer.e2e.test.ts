@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { PollingSession } from '../support/polling-session.js';
 import { Inbox, sendOk } from '../support/socket.js';

@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { type ClientSocket, Inbox, sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';

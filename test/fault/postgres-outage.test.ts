@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, inject, it, onTestFailed } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';

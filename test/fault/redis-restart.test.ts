@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it, onTestFailed } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { freePort, type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';

@@ -4,7 +4,7 @@
  * FUZZ_SEED=<seed> (printed); FUZZ_CASES sets the number of generated cases.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageView } from '../../src/chat/message.types.js';
+import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ClientSocket, closeAll, connect, sendOk, settle } from '../support/socket.js';

@@ -3,8 +3,8 @@ import type {
   ClientToServerEvents,
   MessageSendPayload,
   ServerToClientEvents,
-} from '../../src/chat/chat.events.js';
-import type { MessageView } from '../../src/chat/message.types.js';
+} from '../../src/contract/events.js';
+import type { MessageView } from '../../src/contract/views.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

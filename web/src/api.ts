@@ -1,9 +1,14 @@
 // REST calls with the stored tokens; a 401 triggers one refresh (POST /api/auth/refresh) and a retry.
 
 // The server's own view types (type-only: nothing of the server is bundled).
-import type { ChatView, Page } from '../../src/chat/chat.types.js';
-import type { MediaType, MessageView } from '../../src/chat/message.types.js';
-import type { PublicUser, UserView } from '../../src/users/user.types.js';
+import type {
+  ChatView,
+  MediaType,
+  MessageView,
+  Page,
+  PublicUser,
+  UserView,
+} from '../../src/contract/views.js';
 
 export type { MediaType, Page, PublicUser };
 export type Me = UserView;

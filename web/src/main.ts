@@ -5,7 +5,7 @@ import type {
   PresenceEvent,
   ReadReceipt,
   TypingEvent,
-} from '../../src/chat/chat.events.js';
+} from '../../src/contract/events.js';
 import {
   api,
   type Chat,

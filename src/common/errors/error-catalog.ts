@@ -16,6 +16,12 @@ export const ERROR_CATALOG = {
   MESSAGE_NOT_FOUND: { status: 404, message: 'Message not found' },
   MEDIA_NOT_FOUND: { status: 404, message: 'Media not found' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
+  EDIT_WINDOW_EXPIRED: {
+    status: 409,
+    message: 'The time to edit or delete this message for everyone has passed',
+  },
+  REACTION_LIMIT: { status: 409, message: 'This message has as many reactions as it may have' },
+  MESSAGE_DELETED: { status: 410, message: 'The message was deleted' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
   MEDIA_QUOTA_EXCEEDED: { status: 413, message: 'The upload does not fit in your media storage quota' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },

@@ -1,9 +1,16 @@
 /**
- * The Socket.IO contract of namespace `/chat`, both directions, in one place. The gateway and the
- * tests are typed against it, and docs/asyncapi.yaml describes the same events (a test keeps them in step).
+ * The Socket.IO contract of namespace `/chat`, both directions, in one place. The server, the web client
+ * and the tests are typed against it, and asyncapi.yaml beside it describes the same events (a test keeps
+ * them in step).
  */
 import type { ErrorCode } from '../common/errors/error-catalog.js';
-import type { MediaType, MessageView } from './message.types.js';
+import type {
+  MediaType,
+  MessageDeletedEvent,
+  MessageEditedEvent,
+  MessageView,
+  ReactionUpdatedEvent,
+} from './views.js';
 
 /** `chat:message_send` exactly as the seed names it (`LiveMediaType` in, `mediaType` out). */
 export interface MessageSendPayload {
@@ -12,6 +19,23 @@ export interface MessageSendPayload {
   mediaUrl?: string | null;
   LiveMediaType?: MediaType | null;
   clientMessageId?: string | null;
+  /** A message of the same chat that this one answers. */
+  replyToId?: string | null;
+}
+
+export interface MessageEditPayload {
+  messageId: string;
+  content: string;
+}
+
+export interface MessageDeletePayload {
+  messageId: string;
+  scope: 'everyone' | 'me';
+}
+
+export interface ReactionPayload {
+  messageId: string;
+  emoji: string;
 }
 
 export interface ReceiptPayload {
@@ -64,6 +88,14 @@ export interface PresenceEvent {
 
 export interface ClientToServerEvents {
   'chat:message_send': (payload: MessageSendPayload, ack?: AckFn<{ message: MessageView }>) => void;
+  /** New text for one's own message, within the edit window. Acks the message as it now is. */
+  'chat:message_edit': (payload: MessageEditPayload, ack?: AckFn<{ message: MessageView }>) => void;
+  /** Deletes a message for everyone (its author, within the edit window) or hides it for oneself. */
+  'chat:message_delete': (payload: MessageDeletePayload, ack?: AckFn<{ message: MessageView }>) => void;
+  /** Adds one's reaction (one emoji) to a message; adding it again changes nothing. */
+  'chat:reaction_add': (payload: ReactionPayload, ack?: AckFn<{ message: MessageView }>) => void;
+  /** Removes one's reaction; removing one that is not there changes nothing. */
+  'chat:reaction_remove': (payload: ReactionPayload, ack?: AckFn<{ message: MessageView }>) => void;
   /** Moves the caller's read mark forward to this message (never back). */
   'chat:message_read': (
     payload: ReceiptPayload,
@@ -78,6 +110,12 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** To every socket of sender and receiver, once the message is committed. */
   'chat:message_receive': (message: MessageView) => void;
+  /** To every socket of every member, once the edit is committed. */
+  'chat:message_edited': (event: MessageEditedEvent) => void;
+  /** For everyone: to every socket of every member; for `me`: to the deleter's own sockets only. */
+  'chat:message_deleted': (event: MessageDeletedEvent) => void;
+  /** To every socket of every member, once the change is committed. */
+  'chat:reaction_updated': (event: ReactionUpdatedEvent) => void;
   /** To the other member's sockets and the reader's other sockets, when a read mark moves forward. */
   'chat:message_read': (receipt: ReadReceipt) => void;
   /** To the sender's sockets, when a receiver's device confirms a message. */
@@ -94,6 +132,10 @@ export interface ServerToClientEvents {
 
 export const CLIENT_EVENTS = [
   'chat:message_send',
+  'chat:message_edit',
+  'chat:message_delete',
+  'chat:reaction_add',
+  'chat:reaction_remove',
   'chat:message_read',
   'chat:message_delivered',
   'chat:typing',
@@ -101,6 +143,9 @@ export const CLIENT_EVENTS = [
 
 export const SERVER_EVENTS = [
   'chat:message_receive',
+  'chat:message_edited',
+  'chat:message_deleted',
+  'chat:reaction_updated',
   'chat:message_read',
   'chat:message_delivered',
   'chat:typing',

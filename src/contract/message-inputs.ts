@@ -3,7 +3,7 @@ import { INT4_MAX, storableText, uuidField } from '../common/validation/fields.j
 import { hasWhitespaceOrControl } from '../common/validation/http-url.js';
 import { UPLOAD_PATH } from '../media/upload-path.js';
 import { inferMediaType } from './media-type.js';
-import { MEDIA_TYPES, type MediaType } from './message.types.js';
+import { MEDIA_TYPES, type MediaType } from './views.js';
 
 export const MAX_CONTENT_CHARS = 4000;
 export const MAX_MEDIA_URL_CHARS = 2048;
@@ -29,30 +29,34 @@ const mediaUrlSchema = storableText()
     return { href: value, url };
   });
 
+/** Message text as sent or edited: trimmed, at most MAX_CONTENT_CHARS code points. */
+const contentSchema = storableText().transform((value, ctx) => {
+  const content = value.trim();
+  // Code points, not UTF-16 units; the count only matters where it could be over the limit.
+  if (content.length > MAX_CONTENT_CHARS && [...content].length > MAX_CONTENT_CHARS) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_CONTENT_CHARS} characters` });
+    return z.NEVER;
+  }
+  return content;
+});
+
 /** `chat:message_send`. Unknown keys are dropped; `senderId` is never read from the payload. */
 export const messageSendSchema = z
   .object({
     receiverId: uuidField('user'),
-    content: storableText().optional(),
+    content: contentSchema.optional(),
     mediaUrl: mediaUrlSchema.nullish(),
     LiveMediaType: z.enum(MEDIA_TYPES, { message: 'must be VIDEO or AUDIO' }).nullish(),
     clientMessageId: storableText().min(1).max(MAX_CLIENT_MESSAGE_ID_CHARS).nullish(),
+    replyToId: uuidField('message').nullish(),
   })
   .transform((input, ctx) => {
-    const content = (input.content ?? '').trim();
+    const content = input.content ?? '';
     const media = input.mediaUrl ?? null;
     if (input.content === undefined && !media) {
       ctx.addIssue({ code: 'custom', path: ['content'], message: 'is required' });
     } else if (content.length === 0 && !media) {
       ctx.addIssue({ code: 'custom', path: ['content'], message: 'must not be empty without a mediaUrl' });
-    }
-    // Code points, not UTF-16 units; the count only matters where it could be over the limit.
-    if (content.length > MAX_CONTENT_CHARS && [...content].length > MAX_CONTENT_CHARS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['content'],
-        message: `must be at most ${MAX_CONTENT_CHARS} characters`,
-      });
     }
     if (input.LiveMediaType && !media) {
       ctx.addIssue({ code: 'custom', path: ['LiveMediaType'], message: 'needs a mediaUrl' });
@@ -64,8 +68,49 @@ export const messageSendSchema = z
       mediaUrl: media?.href ?? null,
       mediaType,
       clientMessageId: input.clientMessageId ?? null,
+      replyToId: input.replyToId ?? null,
     };
   });
+
+export const messageIdSchema = uuidField('message');
+
+/** `chat:message_edit` and the body of `PATCH /api/messages/:id`. Empty text is for media messages only. */
+export const messageEditSchema = z.object({ messageId: messageIdSchema, content: contentSchema });
+export const messageEditBodySchema = messageEditSchema.omit({ messageId: true });
+
+export const DELETE_SCOPES = ['everyone', 'me'] as const;
+const scopeSchema = z.enum(DELETE_SCOPES, { message: 'must be everyone or me' });
+
+/** `chat:message_delete`, and the query of `DELETE /api/messages/:id`. */
+export const messageDeleteSchema = z.object({ messageId: messageIdSchema, scope: scopeSchema });
+export const messageDeleteQuerySchema = messageDeleteSchema.omit({ messageId: true });
+
+export const MAX_EMOJI_BYTES = 64;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// biome-ignore lint/complexity/useRegexLiterals: the `v` flag (properties of strings) is newer than the compile target
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+
+/**
+ * Exactly one emoji: one extended grapheme cluster that is a fully qualified emoji (sequences, flags,
+ * keycaps, skin tones), or a pictograph typed in text style (❤), stored in its emoji form (❤️) so that
+ * the two are one reaction.
+ */
+export const emojiSchema = storableText().transform((value, ctx) => {
+  const emoji = PICTOGRAPH.test(value) && RGI_EMOJI.test(`${value}\uFE0F`) ? `${value}\uFE0F` : value;
+  const one =
+    Buffer.byteLength(emoji) <= MAX_EMOJI_BYTES &&
+    RGI_EMOJI.test(emoji) &&
+    [...segmenter.segment(emoji)].length === 1;
+  if (!one) {
+    ctx.addIssue({ code: 'custom', message: 'must be exactly one emoji' });
+    return z.NEVER;
+  }
+  return emoji;
+});
+
+/** `chat:reaction_add` and `chat:reaction_remove`. */
+export const reactionSchema = z.object({ messageId: messageIdSchema, emoji: emojiSchema });
 
 export type MessageSendInput = z.output<typeof messageSendSchema>;
 
@@ -79,34 +124,3 @@ export const historyQuerySchema = z
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'give before or after, not both',
   });
-
-export const chatListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  // Opaque; decodeChatCursor() checks what it holds.
-  before: storableText().max(100).optional(),
-});
-
-export const directChatSchema = z.object({ userId: uuidField('user') });
-export const markReadSchema = z.object({ messageId: uuidField('message') });
-export const chatIdSchema = uuidField('chat');
-
-export const receiptSchema = z.object({
-  chatId: uuidField('chat'),
-  messageId: uuidField('message'),
-});
-
-export const typingSchema = z
-  .object({
-    chatId: uuidField('chat').optional(),
-    receiverId: uuidField('user').optional(),
-    isTyping: z.boolean(),
-  })
-  .refine((v) => (v.chatId === undefined) !== (v.receiverId === undefined), {
-    message: 'give chatId or receiverId, not both',
-  });
-
-export const syncQuerySchema = z.object({
-  // Opaque; decodeSyncToken() checks what it holds.
-  since: storableText().min(1).max(4096).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
-});

@@ -2,7 +2,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { decodeBase64urlText } from '../common/validation/base64url-text.js';
 import { uuidField } from '../common/validation/fields.js';
 import { parseTimestamptzText } from '../common/validation/timestamptz-text.js';
-import type { ChatRow } from './chat.repository.js';
+import type { ChatRow } from './chats.repository.js';
 
 const chatIdSchema = uuidField('chat');
 

@@ -1,4 +1,4 @@
-import type { MediaType } from './message.types.js';
+import type { MediaType } from './views.js';
 
 // Only extensions and hosts that mean one thing: .webm and .ogg hold either audio or video, so they stay null.
 const EXTENSIONS: Record<string, MediaType> = {

@@ -5,19 +5,18 @@ import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
-import { ChatService } from './chat.service.js';
 import {
   chatIdSchema,
   chatListQuerySchema,
   directChatSchema,
-  historyQuerySchema,
   markReadSchema,
-} from './message.schemas.js';
+} from '../contract/chat-inputs.js';
+import { ChatsService } from './chats.service.js';
 
 @Controller('chats')
 @UseGuards(AuthGuard)
-export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+export class ChatsController {
+  constructor(private readonly chats: ChatsService) {}
 
   @Get()
   @RateLimit('history')
@@ -25,7 +24,7 @@ export class ChatController {
     @CurrentUser() user: AuthUser,
     @Query(new ZodPipe(chatListQuerySchema)) query: z.output<typeof chatListQuerySchema>,
   ) {
-    return this.chat.listChats(user.id, query.limit, query.before);
+    return this.chats.listChats(user.id, query.limit, query.before);
   }
 
   /** Get or create the direct chat with a user: 201 when it was created, 200 when it existed. */
@@ -35,30 +34,19 @@ export class ChatController {
     @Body(new ZodPipe(directChatSchema)) body: z.output<typeof directChatSchema>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { chat, created } = await this.chat.openDirect(user.id, body.userId);
+    const { chat, created } = await this.chats.openDirect(user.id, body.userId);
     reply.status(created ? 201 : 200);
     return chat;
   }
 
-  @Get(':chatId/messages')
-  @RateLimit('history')
-  history(
-    @CurrentUser() user: AuthUser,
-    @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
-    @Query(new ZodPipe(historyQuerySchema)) query: z.output<typeof historyQuerySchema>,
-  ) {
-    return this.chat.history(user.id, chatId, query);
-  }
-
   @Post(':chatId/read')
   @HttpCode(200)
-  @RateLimit('receipts')
   async read(
     @CurrentUser() user: AuthUser,
     @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
     @Body(new ZodPipe(markReadSchema)) body: z.output<typeof markReadSchema>,
   ) {
-    const { receipt, unreadCount } = await this.chat.markRead(user.id, chatId, body.messageId);
+    const { receipt, unreadCount } = await this.chats.markRead(user.id, chatId, body.messageId);
     return { ...receipt, unreadCount };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { storableText } from '../common/validation/fields.js';
-import { avatarSchema, nameSchema } from '../users/users.schemas.js';
+import { avatarSchema, nameSchema } from './user-inputs.js';
 
 const emailSchema = storableText().trim().toLowerCase().pipe(z.email().max(254));
 

@@ -9,40 +9,36 @@ import {
 import type { Logger } from 'pino';
 import { SessionEvents } from '../auth/session-events.js';
 import { LOGGER } from '../common/logging/logger.module.js';
-import { RateLimiters } from '../common/rate-limit/rate-limiters.js';
-import { parseInput } from '../common/validation/parse.js';
 import { Metrics } from '../metrics/metrics.service.js';
-import { ConnectedUsers } from '../realtime/connected-users.js';
-import { PresenceService } from '../realtime/presence.service.js';
-import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
-import { sessionRoom, userRoom } from '../realtime/rooms.js';
-import type { ChatNamespace, ChatSocket } from '../realtime/socket.types.js';
-import { SocketAuth } from '../realtime/socket-auth.js';
-import { handleEvent } from '../realtime/socket-handler.js';
-import { TypingService } from '../realtime/typing.service.js';
-import { ChatService } from './chat.service.js';
-import { messageSendSchema, receiptSchema, typingSchema } from './message.schemas.js';
-import { MessageWriter } from './message-writer.js';
+import { ConnectedUsers } from './connected-users.js';
+import { PresenceService } from './presence.service.js';
+import { RealtimeEmitter } from './realtime-emitter.js';
+import { sessionRoom, userRoom } from './rooms.js';
+import type { ChatNamespace, ChatSocket } from './socket.types.js';
+import { SocketAuth } from './socket-auth.js';
+import { SocketEvents } from './socket-events.js';
 
 // How long shutdown waits for the write in flight before closing connections anyway.
 const DRAIN_TIMEOUT_MS = 5000;
 
+/**
+ * The life of a socket on namespace `/chat`: refused at the handshake without a valid session; then in its
+ * user's and its session's rooms, counted for presence, with every client event bound (SocketEvents); cut
+ * when its session ends; told to reconnect elsewhere when this instance stops.
+ */
 @WebSocketGateway({ namespace: '/chat' })
-export class ChatGateway
+export class ConnectionGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
 {
   @WebSocketServer() private readonly server!: ChatNamespace;
 
   constructor(
-    private readonly chat: ChatService,
     private readonly auth: SocketAuth,
+    private readonly events: SocketEvents,
     private readonly connected: ConnectedUsers,
     private readonly presence: PresenceService,
-    private readonly typing: TypingService,
     private readonly emitter: RealtimeEmitter,
     private readonly metrics: Metrics,
-    private readonly writer: MessageWriter,
-    private readonly limits: RateLimiters,
     private readonly sessionEvents: SessionEvents,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -67,26 +63,7 @@ export class ChatGateway
     void socket.join([userRoom(profile.id), sessionRoom(socket.data.sessionId)]);
     if (first) this.presence.firstSocketConnected(profile.id);
     this.auth.recheck(socket);
-
-    handleEvent(socket, 'chat:message_send', this.logger, (payload) => this.send(socket, payload));
-    const user = socket.data.user.id;
-    handleEvent(socket, 'chat:message_read', this.logger, async (payload) => {
-      await this.limits.consume('receipts', user);
-      const { chatId, messageId } = parseInput(receiptSchema, payload);
-      return this.chat.markRead(socket.data.user.id, chatId, messageId, socket.id);
-    });
-    handleEvent(socket, 'chat:message_delivered', this.logger, async (payload) => {
-      await this.limits.consume('receipts', user);
-      const { chatId, messageId } = parseInput(receiptSchema, payload);
-      return this.chat.markDelivered(socket.data.user.id, chatId, messageId);
-    });
-    handleEvent(socket, 'chat:typing', this.logger, async (payload) => {
-      await this.limits.consume('typing', user);
-      const input = parseInput(typingSchema, payload);
-      const { chatId, peerIds } = await this.chat.typingTarget(socket.data.user.id, input);
-      await this.typing.update(socket.data.user.id, chatId, peerIds, input.isTyping);
-      return {};
-    });
+    this.events.bind(socket);
   }
 
   handleDisconnect(socket: ChatSocket): void {
@@ -102,20 +79,11 @@ export class ChatGateway
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.auth.stopAccepting();
-    await Promise.race([this.writer.idle(), new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS))]);
+    await Promise.race([
+      this.events.drain(),
+      new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS)),
+    ]);
     for (const socket of this.server.sockets.values()) socket.conn.close();
     this.logger.info({ sockets: this.server.sockets.size }, 'drained: clients told to reconnect');
-  }
-
-  private async send(socket: ChatSocket, payload: unknown) {
-    await this.limits.consume('messages', socket.data.user.id);
-    const input = parseInput(messageSendSchema, payload);
-    const { message, duplicate, recipients } = await this.chat.send(socket.data.user, input);
-    // A retry is acknowledged with the original message but not delivered a second time.
-    if (!duplicate) {
-      this.emitter.deliver(recipients, 'chat:message_receive', message);
-      this.metrics.messagesDelivered.inc(recipients.length);
-    }
-    return { message };
   }
 }

@@ -4,7 +4,7 @@ import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
-import { syncQuerySchema } from './message.schemas.js';
+import { syncQuerySchema } from '../contract/sync-inputs.js';
 import { SyncService } from './sync.service.js';
 
 @Controller('sync')

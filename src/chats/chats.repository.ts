@@ -1,0 +1,178 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DatabaseHandle } from '../database/database.js';
+import { DATABASE } from '../database/database.module.js';
+
+export interface Mark {
+  seq: number;
+  changed: boolean;
+  unreadCount: number;
+  messageId: string | null;
+}
+
+export interface ChatRow {
+  id: string;
+  type: 'DIRECT' | 'GROUP';
+  lastSeq: number;
+  lastReadSeq: number;
+  unreadCount: number;
+  peerReadSeq: number;
+  peerDeliveredSeq: number;
+  updatedAt: Date;
+  /** updated_at in PostgreSQL's own text form: keeps the microseconds a Date would drop. */
+  cursorTime: string;
+  peerId: string;
+  peerName: string;
+  peerAvatar: string | null;
+  /** The newest message the caller has not hidden. */
+  lastMessageId: string | null;
+}
+
+/** Chats and their members: direct chats, chat lists, read and delivered marks. */
+@Injectable()
+export class ChatsRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  /**
+   * The direct chat of a pair, created with both memberships if it does not exist yet. The unique
+   * direct_key makes concurrent first messages converge on one chat. An unknown member id fails the
+   * foreign key and nothing is written.
+   */
+  async getOrCreateDirect(
+    newId: string,
+    directKey: string,
+    memberIds: string[],
+  ): Promise<{ id: string; created: boolean }> {
+    const [row] = await this.database.query<{ id: string; created: boolean }>(
+      `WITH chat AS (
+         INSERT INTO chats (id, type, direct_key) VALUES ($1, 'DIRECT', $2)
+         ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key
+         RETURNING id, (xmax = 0) AS created
+       ), members AS (
+         INSERT INTO chat_members (chat_id, user_id)
+         SELECT chat.id, member FROM chat, unnest($3::uuid[]) AS member
+         ON CONFLICT DO NOTHING
+       )
+       SELECT id, created FROM chat`,
+      [newId, directKey, memberIds],
+    );
+    return row!;
+  }
+
+  async memberIds(chatId: string): Promise<string[]> {
+    const rows = await this.database.query<{ userId: string }>(
+      `SELECT user_id AS "userId" FROM chat_members WHERE chat_id = $1`,
+      [chatId],
+    );
+    return rows.map((r) => r.userId);
+  }
+
+  /** The caller's chats, most recently active first, keyset-paged on (updated_at, id). */
+  async listChats(userId: string, limit: number, before?: { time: string; id: string }): Promise<ChatRow[]> {
+    return this.chatRows(
+      `me.user_id = $1 ${before ? 'AND (c.updated_at, c.id) < ($3::timestamptz, $4::uuid)' : ''}`,
+      before ? [userId, limit, before.time, before.id] : [userId, limit],
+    );
+  }
+
+  async getChat(userId: string, chatId: string): Promise<ChatRow | undefined> {
+    const [row] = await this.chatRows('me.user_id = $1 AND c.id = $3', [userId, 1, chatId]);
+    return row;
+  }
+
+  // The peer of a chat with oneself is oneself. The unread count is O(1): message_count - last_read_num -
+  // unread_removed (see chat_members in the schema). The last message is the newest the member has not
+  // hidden: almost always the chat's newest, found through (chat_id, seq) without a scan.
+  private async chatRows(where: string, params: unknown[]): Promise<ChatRow[]> {
+    const rows = await this.database.query<Omit<ChatRow, 'updatedAt'> & { updatedAt: string | Date }>(
+      `SELECT c.id, c.type::text AS type, c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
+              c.message_count - me.last_read_num - me.unread_removed AS "unreadCount",
+              COALESCE(peer.last_read_seq, me.last_read_seq) AS "peerReadSeq",
+              COALESCE(peer.last_delivered_seq, me.last_delivered_seq) AS "peerDeliveredSeq",
+              c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
+              COALESCE(peer.id, self.id) AS "peerId", COALESCE(peer.name, self.name) AS "peerName",
+              CASE WHEN peer.id IS NULL THEN self.avatar_url ELSE peer.avatar_url END AS "peerAvatar",
+              last.id AS "lastMessageId"
+       FROM chat_members me
+       JOIN chats c ON c.id = me.chat_id
+       JOIN users self ON self.id = me.user_id
+       LEFT JOIN LATERAL (
+         SELECT u.id, u.name, u.avatar_url, o.last_read_seq, o.last_delivered_seq
+         FROM chat_members o JOIN users u ON u.id = o.user_id
+         WHERE o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
+       ) peer ON true
+       LEFT JOIN LATERAL (
+         SELECT m.id FROM messages m
+         WHERE m.chat_id = c.id AND m.seq <= c.last_message_seq AND NOT EXISTS (
+           SELECT FROM message_hides h WHERE h.user_id = me.user_id AND h.chat_id = m.chat_id AND h.message_seq = m.seq)
+         ORDER BY m.seq DESC LIMIT 1
+       ) last ON true
+       WHERE ${where}
+       ORDER BY c.updated_at DESC, c.id DESC
+       LIMIT $2`,
+      params,
+    );
+    return rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt) }));
+  }
+
+  /**
+   * Moves a member's read (and with it delivered) mark forward to the message at `seq` (number `num`),
+   * never back. What stays unread after it is the messages after it, less those deleted for everyone or
+   * hidden by this member: counted here, over the unread messages only. Returns the mark as it now
+   * stands, the id of the message it points at, whether this call moved it, and the unread count.
+   */
+  markRead(chatId: string, userId: string, seq: number, num: number): Promise<Mark | undefined> {
+    return this.moveMark(
+      chatId,
+      userId,
+      seq,
+      'last_read_seq',
+      `last_read_seq = $3, last_read_num = $4, last_delivered_seq = GREATEST(last_delivered_seq, $3),
+       unread_removed = (
+         SELECT count(*)::int FROM messages m
+         WHERE m.chat_id = $1 AND m.seq > $3 AND m.sender_id <> $2 AND (m.deleted_at IS NOT NULL OR EXISTS (
+           SELECT FROM message_hides h WHERE h.user_id = $2 AND h.chat_id = $1 AND h.message_seq = m.seq)))`,
+      [num],
+    );
+  }
+
+  /** Moves a member's delivered mark forward to `seq`, never back. */
+  markDelivered(chatId: string, userId: string, seq: number): Promise<Mark | undefined> {
+    return this.moveMark(chatId, userId, seq, 'last_delivered_seq', 'last_delivered_seq = $3', []);
+  }
+
+  private async moveMark(
+    chatId: string,
+    userId: string,
+    seq: number,
+    column: 'last_read_seq' | 'last_delivered_seq',
+    assignment: string,
+    extra: unknown[],
+  ): Promise<Mark | undefined> {
+    // The outer SELECT sees the row as it was before the CTE's update: COALESCE picks the new values.
+    const [row] = await this.database.query<Mark>(
+      `WITH moved AS (
+         UPDATE chat_members SET ${assignment}
+         WHERE chat_id = $1 AND user_id = $2 AND ${column} < $3
+         RETURNING ${column} AS mark, last_read_num, unread_removed
+       ), mark AS (
+         SELECT COALESCE((SELECT mark FROM moved), cm.${column}) AS seq, EXISTS (SELECT 1 FROM moved) AS changed,
+                c.message_count - COALESCE((SELECT last_read_num FROM moved), cm.last_read_num)
+                  - COALESCE((SELECT unread_removed FROM moved), cm.unread_removed) AS unread
+         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+         WHERE cm.chat_id = $1 AND cm.user_id = $2
+       )
+       SELECT mark.seq, mark.changed, mark.unread AS "unreadCount",
+              (SELECT id FROM messages WHERE chat_id = $1 AND seq = mark.seq) AS "messageId"
+       FROM mark`,
+      [chatId, userId, seq, ...extra],
+    );
+    return row;
+  }
+
+  async findDirect(pairKey: string): Promise<string | undefined> {
+    const [row] = await this.database.query<{ id: string }>(`SELECT id FROM chats WHERE direct_key = $1`, [
+      pairKey,
+    ]);
+    return row?.id;
+  }
+}

@@ -1,0 +1,184 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { MediaType, MessageView, ReactionSummary, ReplyPreview } from '../contract/views.js';
+import type { DatabaseHandle } from '../database/database.js';
+import { DATABASE } from '../database/database.module.js';
+import type { StoredMessage } from './message.types.js';
+
+/** The first characters of the answered message that a reply shows: read from it, never copied. */
+const PREVIEW_CHARS = 100;
+
+/**
+ * A message's view as `viewer` (an SQL expression) sees it: its current state, its sender, the message it
+ * answers, and its reactions with the viewer's own marked.
+ */
+const viewColumns = (viewer: string) => `m.id, m.chat_id AS "chatId", m.seq, m.content,
+  m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.client_message_id AS "clientMessageId",
+  m.created_at AS "createdAt", m.edited_at AS "editedAt", m.deleted_at AS "deletedAt",
+  m.sender_id AS "senderId", s.name AS "senderName", s.avatar_url AS "senderAvatar",
+  m.reply_to_id AS "replyToId", r.sender_id AS "replySenderId", left(r.content, ${PREVIEW_CHARS}) AS "replyPreview",
+  r.media_type::text AS "replyMediaType", (r.id IS NULL OR r.deleted_at IS NOT NULL) AS "replyDeleted",
+  COALESCE((
+    SELECT json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me) ORDER BY x.first, x.emoji)
+    FROM (SELECT emoji, count(*)::int AS n, bool_or(user_id = ${viewer}) AS me, min(created_at) AS first
+          FROM message_reactions WHERE message_id = m.id GROUP BY emoji) x
+  ), '[]'::json) AS reactions`;
+
+const VIEW_JOINS = 'JOIN users s ON s.id = m.sender_id LEFT JOIN messages r ON r.id = m.reply_to_id';
+
+// Messages the viewer deleted for themselves are not theirs to see again.
+const notHiddenFrom = (viewer: string) =>
+  `NOT EXISTS (SELECT FROM message_hides h WHERE h.user_id = ${viewer} AND h.chat_id = m.chat_id AND h.message_seq = m.seq)`;
+
+interface ViewRow {
+  id: string;
+  chatId: string;
+  seq: number;
+  content: string;
+  mediaUrl: string | null;
+  mediaType: MediaType | null;
+  clientMessageId: string | null;
+  createdAt: Date | string;
+  editedAt: Date | string | null;
+  deletedAt: Date | string | null;
+  senderId: string;
+  senderName: string;
+  senderAvatar: string | null;
+  replyToId: string | null;
+  replySenderId: string | null;
+  replyPreview: string | null;
+  replyMediaType: MediaType | null;
+  replyDeleted: boolean;
+  reactions: ReactionSummary[];
+}
+
+/** Where a message sits in its chat: what receipts and replies need of it. */
+export interface MessagePlace {
+  id: string;
+  seq: number;
+  num: number;
+  senderId: string;
+  deleted: boolean;
+}
+
+/** Reads of messages: history, views, and what the send path checks. Writes go through ChatLogRepository. */
+@Injectable()
+export class MessagesRepository {
+  constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
+
+  /** A page of a chat's history as `viewerId` sees it: newest first below `before`, or oldest first above `after`. */
+  async page(
+    chatId: string,
+    viewerId: string,
+    query: { before?: number; after?: number; limit: number },
+  ): Promise<MessageView[]> {
+    const forward = query.after !== undefined;
+    const rows = await this.database.query<ViewRow>(
+      `SELECT ${viewColumns('$2')} FROM messages m ${VIEW_JOINS}
+       WHERE m.chat_id = $1 AND ${forward ? 'm.seq > $3' : 'm.seq < $3'} AND ${notHiddenFrom('$2')}
+       ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT $4`,
+      [chatId, viewerId, forward ? query.after : (query.before ?? 2_147_483_647), query.limit],
+    );
+    return rows.map(toView);
+  }
+
+  /** The views of these messages, each as its own viewer sees it, in the order asked (missing ones left out). */
+  async views(wanted: { messageId: string; viewerId: string }[]): Promise<MessageView[]> {
+    if (wanted.length === 0) return [];
+    const rows = await this.database.query<ViewRow & { ord: number }>(
+      `SELECT q.ord, ${viewColumns('q.viewer')}
+       FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, viewer, ord)
+       JOIN messages m ON m.id = q.id ${VIEW_JOINS}
+       ORDER BY q.ord`,
+      [wanted.map((w) => w.messageId), wanted.map((w) => w.viewerId)],
+    );
+    return rows.map(toView);
+  }
+
+  /**
+   * Messages of the user's chats written by transactions that are visible in `to` and not in `from`,
+   * each chat's starting after the seq that bounds what `from` saw of it (see SyncService), in
+   * (chat, seq) order after `after`, as the user sees them.
+   */
+  async committedBetween(
+    userId: string,
+    bounds: { chatIds: string[]; seqs: number[] },
+    to: string,
+    after: { chatId: string; seq: number },
+    limit: number,
+  ): Promise<MessageView[]> {
+    const rows = await this.database.query<ViewRow>(
+      `SELECT ${viewColumns('$1')}
+       FROM unnest($2::uuid[], $3::int[]) AS b(chat_id, seen)
+       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen ${VIEW_JOINS}
+       WHERE pg_visible_in_snapshot(m.txid, $4::pg_snapshot) AND (m.chat_id, m.seq) > ($5::uuid, $6::int)
+         AND ${notHiddenFrom('$1')}
+       ORDER BY m.chat_id, m.seq
+       LIMIT $7`,
+      [userId, bounds.chatIds, bounds.seqs, to, after.chatId, after.seq, limit],
+    );
+    return rows.map(toView);
+  }
+
+  /** The message with this id in this chat. */
+  async findInChat(chatId: string, messageId: string): Promise<MessagePlace | undefined> {
+    const [row] = await this.database.query<MessagePlace>(
+      `SELECT id, seq, num, sender_id AS "senderId", deleted_at IS NOT NULL AS deleted
+       FROM messages WHERE chat_id = $1 AND id = $2`,
+      [chatId, messageId],
+    );
+    return row;
+  }
+
+  /** What a reply to this message of this chat shows of it; undefined when the chat has no such message. */
+  async replyPreview(chatId: string, messageId: string): Promise<ReplyPreview | undefined> {
+    const [row] = await this.database.query<ReplyPreview>(
+      `SELECT id, sender_id AS "senderId", left(content, ${PREVIEW_CHARS}) AS preview,
+              media_type::text AS "mediaType", deleted_at IS NOT NULL AS deleted
+       FROM messages WHERE chat_id = $1 AND id = $2`,
+      [chatId, messageId],
+    );
+    return row;
+  }
+
+  /** The messages a sender stored under these clientMessageIds (on the writer's connection). */
+  async findByClientIds(senderId: string, clientMessageIds: string[]): Promise<StoredMessage[]> {
+    const rows = await this.database.writerQuery<StoredMessage & { createdAt: Date | string }>(
+      `SELECT id, chat_id AS "chatId", seq, sender_id AS "senderId", content, media_url AS "mediaUrl",
+              media_type::text AS "mediaType", media_id AS "mediaId", reply_to_id AS "replyToId",
+              client_message_id AS "clientMessageId", created_at AS "createdAt"
+       FROM messages WHERE sender_id = $1 AND client_message_id = ANY($2::text[])`,
+      [senderId, clientMessageIds],
+    );
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+}
+
+function iso(value: Date | string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+function toView(row: ViewRow): MessageView {
+  return {
+    id: row.id,
+    chatId: row.chatId,
+    content: row.content,
+    mediaUrl: row.mediaUrl,
+    mediaType: row.mediaType,
+    sender: { id: row.senderId, name: row.senderName, avatar: row.senderAvatar },
+    createdAt: iso(row.createdAt)!,
+    seq: row.seq,
+    clientMessageId: row.clientMessageId,
+    replyTo: row.replyToId
+      ? {
+          id: row.replyToId,
+          senderId: row.replySenderId,
+          preview: row.replyDeleted ? '' : (row.replyPreview ?? ''),
+          mediaType: row.replyDeleted ? null : row.replyMediaType,
+          deleted: row.replyDeleted,
+        }
+      : null,
+    editedAt: iso(row.editedAt),
+    deletedAt: iso(row.deletedAt),
+    reactions: row.reactions,
+  };
+}
