@@ -4,18 +4,13 @@ import { newId } from '../common/ids/new-id.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { ChangePasswordInput, LoginInput, RegisterInput } from '../contract/auth-inputs.js';
-import { toUserView, type UserRecord, type UserView } from '../users/user.types.js';
+import type { AuthResult } from '../contract/views.js';
+import { toUserView, type UserRecord } from '../users/user.types.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionEvents } from './session-events.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, TokenService } from './token.service.js';
-
-export interface AuthResult {
-  accessToken: string;
-  refreshToken: string;
-  user: UserView;
-}
 
 @Injectable()
 export class AuthService {

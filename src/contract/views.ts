@@ -60,6 +60,22 @@ export interface MessageView {
   reactions: ReactionSummary[];
 }
 
+/** The session a sign-up, a sign-in, a refresh or a password change starts. */
+export interface AuthResult {
+  accessToken: string;
+  refreshToken: string;
+  user: UserView;
+}
+
+/** The answer to an upload. `url` (relative, or under PUBLIC_URL) is what a message's mediaUrl carries. */
+export interface MediaView {
+  id: string;
+  url: string;
+  mediaType: MediaType;
+  contentType: string;
+  size: number;
+}
+
 export interface ChatView {
   id: string;
   type: 'DIRECT' | 'GROUP';

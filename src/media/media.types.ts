@@ -12,15 +12,6 @@ export interface MediaRecord {
   createdAt: Date;
 }
 
-/** The answer to an upload. `url` is what a message's mediaUrl carries. */
-export interface MediaView {
-  id: string;
-  url: string;
-  mediaType: MediaType;
-  contentType: string;
-  size: number;
-}
-
 /** Who asks for a file: a signed-in user, or the holder of a signed link. */
 export type MediaCaller = { userId: string } | { link: { exp: number; sig: string } };
 
