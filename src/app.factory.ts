@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { answerClientError } from './common/errors/client-error.handler.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { cutStalledBodies } from './common/http/stalled-bodies.js';
 import { NestPinoLogger } from './common/logging/logger.js';
@@ -62,7 +63,11 @@ export async function createApp(
     );
   }
 
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: config.trustProxy });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    clientErrorHandler: answerClientError,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, logger, database, redis, bus, clock: options.clock ?? new SystemClock() }),
     adapter,

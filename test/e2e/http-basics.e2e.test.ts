@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -61,5 +62,29 @@ describe('errors', () => {
     const res = await t.http.post('/api/auth/register', [1, 2, 3]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers what Node refuses before any route (a URL too long, bytes that are not HTTP) in the same shape', async () => {
+    const tooLong = await t.http.get(`/api/users?q=${'x'.repeat(20_000)}`);
+    expect(tooLong.status).toBe(431);
+    expect(tooLong.body).toEqual({
+      statusCode: 431,
+      error: 'Request Header Fields Too Large',
+      message: expect.any(String),
+      code: 'HEADERS_TOO_LARGE',
+    });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(t.app.port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      code: 'MALFORMED_REQUEST',
+    });
   });
 });

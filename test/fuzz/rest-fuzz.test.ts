@@ -68,6 +68,8 @@ interface World {
   peer: TestUser;
   chatId: string;
   messageId: string;
+  /** A message of the caller's own, which they may edit and delete. */
+  myMessageId: string;
   mediaId: string;
   /** The query of a signed link to the upload. */
   mediaLink: Record<string, string>;
@@ -82,6 +84,7 @@ let operations: Operation[];
 beforeAll(async () => {
   const [me, peer, other] = [await createUser(t.http), await createUser(t.http), await createUser(t.http)];
   const message = await sendOk(await t.online(peer), { receiverId: me.id, content: 'hello' });
+  const mine = await sendOk(await t.online(me), { receiverId: peer.id, content: 'hello back' });
   // A second chat, so that the chat list has a next page and a cursor.
   expect((await t.http.post('/api/chats/direct', { userId: other.id }, me.accessToken)).status).toBe(201);
   const upload = await uploadFile(t.app.baseUrl, me.accessToken, mediaFixture('voice.ogg'), {
@@ -96,6 +99,7 @@ beforeAll(async () => {
     peer,
     chatId: message.chatId,
     messageId: message.id,
+    myMessageId: mine.id,
     mediaId: upload.body.id,
     mediaLink: Object.fromEntries(new URL(link.body.url, 'http://relative.invalid').searchParams),
     chatCursor: chats.body.nextCursor,
@@ -131,10 +135,14 @@ const PATH_VALUES: Record<string, () => string> = {
   'GET /api/media/{id} id': () => world.mediaId,
   'GET /api/media/{id}/link id': () => world.mediaId,
   file: () => 'init.js',
+  messageId: () => world.myMessageId,
+  emoji: () => '👍',
 };
 
 const QUERY_VALUES: Record<string, () => Record<string, string>> = {
   'GET /api/media/{id}': () => world.mediaLink,
+  // For oneself: it can be done again and again, and leaves the message for the other operations.
+  'DELETE /api/messages/{messageId}': () => ({ scope: 'me' }),
 };
 
 const BODY_VALUES: Record<string, () => Record<string, unknown>> = {
@@ -148,6 +156,7 @@ const BODY_VALUES: Record<string, () => Record<string, unknown>> = {
   'PATCH /api/users/me': () => ({ name: 'Fuzzed Name', avatar: 'https://cdn.example.test/a.png' }),
   'POST /api/chats/direct': () => ({ userId: world.peer.id }),
   'POST /api/chats/{chatId}/read': () => ({ messageId: world.messageId }),
+  'PATCH /api/messages/{messageId}': () => ({ content: 'edited by the fuzz' }),
 };
 
 // Values that work for a parameter left out of the valid request (they exclude each other, or change

@@ -5,6 +5,7 @@
 export const ERROR_CATALOG = {
   VALIDATION_FAILED: { status: 400, message: 'The request is invalid' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request is not valid HTTP' },
   UNAUTHORIZED: { status: 401, message: 'Authentication is required' },
   INVALID_CREDENTIALS: { status: 401, message: 'Email or password is incorrect' },
   INVALID_REFRESH_TOKEN: { status: 401, message: 'The refresh token is invalid, expired or already used' },
@@ -22,11 +23,13 @@ export const ERROR_CATALOG = {
   },
   REACTION_LIMIT: { status: 409, message: 'This message has as many reactions as it may have' },
   MESSAGE_DELETED: { status: 410, message: 'The message was deleted' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
   MEDIA_QUOTA_EXCEEDED: { status: 413, message: 'The upload does not fit in your media storage quota' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the file' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable' },
 } as const satisfies Record<string, { status: number; message: string }>;
