@@ -2,7 +2,8 @@
 // Markdown tables from bench result files (the medians for throughput runs, the figures of idle runs),
 // so BENCHMARKS.md quotes the JSON instead of retyping it. Usage: node bench/table.mjs RESULT.json …
 import { readFileSync } from 'node:fs';
-import { resultColumns } from './lib/report.mjs';
+import { formatMix } from './lib/mix.mjs';
+import { kindColumns, rateHeader, resultColumns } from './lib/report.mjs';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -21,8 +22,10 @@ const storageOf = (d) => {
     : 'embedded PGlite';
   const instances = d.parameters.instances ?? 1;
   const workers = d.parameters.workers ?? 1;
-  if (instances > 1) return `${storage}, ${instances} instances`;
-  return workers > 1 ? `${storage}, WORKERS=${workers}` : storage;
+  // A mixed load is another workload: its rows say so.
+  const mix = d.parameters.mix ? `, mix ${formatMix(d.parameters.mix)}` : '';
+  if (instances > 1) return `${storage}, ${instances} instances${mix}`;
+  return workers > 1 ? `${storage}, WORKERS=${workers}${mix}` : `${storage}${mix}`;
 };
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
@@ -48,7 +51,18 @@ if (throughput.length) {
       row([storageOf(d), d.parameters.runs, n(r.throughput, 2), n(r.p99, 2), n(r.p50, 2), `\`${d.file}\``]),
     );
   }
-  console.log(`\n${row(['storage', 'run', 'target', 'msg/s', 'p99 ms', 'other CPU %', 'tries'])}`);
+  // Per kind, one table per --mix file: the shares asked differ between files.
+  for (const d of throughput.filter((d) => d.parameters.mix)) {
+    const rows = ['service', 'relay']
+      .filter((target) => d.median[target])
+      .map((target) => ({ label: `${storageOf(d)} | ${target}`, result: d.median[target] }));
+    const kinds = kindColumns(rows, d.parameters.mix, 'storage | target');
+    console.log(`\n${row(kinds.header)}`);
+    console.log(row(['---', ...kinds.header.map(() => '---')]));
+    for (const line of kinds.lines) console.log(row(line));
+  }
+  const rate = rateHeader(throughput.map((d) => Boolean(d.parameters.mix)));
+  console.log(`\n${row(['storage', 'run', 'target', rate, 'p99 ms', 'other CPU %', 'tries'])}`);
   console.log(row(Array(7).fill('---')));
   for (const d of throughput) {
     d.runs.forEach((run, i) => {

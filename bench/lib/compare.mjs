@@ -5,6 +5,8 @@ import { backendPids, committedTransactions, createBenchDatabase, redact } from 
 import { runLoad } from './load.mjs';
 import { describePinning } from './pinning.mjs';
 import {
+  describeMix,
+  formatKindTable,
   formatRatios,
   formatTable,
   machineInfo,
@@ -117,6 +119,8 @@ export async function runComparison(options, pinning) {
     skipRelay: options.skipRelay,
     url: options.url ?? null,
     nodeFlags: NODE_FLAGS,
+    // Only with --mix, so that the files of plain runs stay as they were.
+    ...(options.mix ? { mix: options.mix, seed: options.seed } : {}),
   };
   console.log(
     `bench: ${options.pairs} pairs x ${options.inflight} in flight, ${options.warmup} s warm-up + ` +
@@ -124,6 +128,7 @@ export async function runComparison(options, pinning) {
       `${options.clientId ? ' + clientMessageId' : ''}, ${options.transport}, ${options.runs} run(s), ` +
       `node ${NODE_FLAGS.join(' ')}`,
   );
+  if (options.mix) console.log(describeMix(options.mix, options.seed));
   console.log(`storage: ${storage.database}, ${storage.redis}`);
   if (options.instances > 1)
     console.log(`service: ${options.instances} instances, each pair split across two of them`);
@@ -140,7 +145,7 @@ export async function runComparison(options, pinning) {
     const run = { service, relay, ratios: ratiosOf(service, relay) };
     runs.push(run);
     if (options.runs > 1) {
-      console.log(`\n${formatTable(rowsOf(run))}\n${formatRatios(run.ratios, 1)}`);
+      console.log(`\n${tablesOf(run, options)}\n${formatRatios(run.ratios, 1)}`);
     }
   }
 
@@ -157,7 +162,7 @@ export async function runComparison(options, pinning) {
         },
   };
   const title = options.runs > 1 ? `median of ${options.runs} runs` : 'result';
-  console.log(`\n${title}\n${formatTable(rowsOf(summary))}\n\n${formatRatios(summary.ratios, options.runs)}`);
+  console.log(`\n${title}\n${tablesOf(summary, options)}\n\n${formatRatios(summary.ratios, options.runs)}`);
 
   const file = writeJson(options.json, {
     kind: 'throughput',
@@ -175,4 +180,10 @@ export async function runComparison(options, pinning) {
 
 function rowsOf({ service, relay }) {
   return [{ label: 'service', result: service }, ...(relay ? [{ label: 'relay', result: relay }] : [])];
+}
+
+function tablesOf(run, options) {
+  const rows = rowsOf(run);
+  if (!options.mix) return formatTable(rows);
+  return `${formatTable(rows)}\n\n${formatKindTable(rows, options.mix)}`;
 }

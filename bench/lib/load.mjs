@@ -1,10 +1,13 @@
 // The closed-loop load: P sender/receiver pairs of real socket.io-client connections. Each sender keeps
 // W messages in flight (on each ack, the next send); receivers time each message from the send stamp
-// in its content. Only what is received inside the measured window counts.
+// in its content. Only what is received inside the measured window counts. With --mix, each operation
+// is a send or a change to a recent message of the sender (bench/lib/mix.mjs), and what counts is what
+// is acked inside the window.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { io } from 'socket.io-client';
 import { newHistogram, summarize } from './latency.mjs';
+import { HEARD, MixedLoad } from './mix.mjs';
 import { CpuMeter, MachineCpuMeter, rssBytes, waitForQuiet } from './proc-stats.mjs';
 import { makeUsers, mapLimit } from './users.mjs';
 
@@ -80,6 +83,15 @@ export async function runLoad(
   let sequence = 0;
 
   const inWindow = (ms) => ms >= phase.start && ms < phase.end;
+  const mixed = options.mix
+    ? new MixedLoad({
+        mix: options.mix,
+        seed: options.seed,
+        inflight: W,
+        relay: target.name === 'relay',
+        contentOf: (sentUs) => content(sentUs, size),
+      })
+    : undefined;
   const countError = (kind, code) => {
     errors[kind] += 1;
     if (code) errors.codes[code] = (errors.codes[code] ?? 0) + 1;
@@ -108,13 +120,31 @@ export async function runLoad(
       pair.delivered += 1;
       if (!inWindow(now)) return;
       received += 1;
-      latency.recordValue(Math.max(1, Math.round(now * 1000) - Number.parseInt(message.content, 10)));
+      const us = Math.max(1, Math.round(now * 1000) - Number.parseInt(message.content, 10));
+      latency.recordValue(us);
+      mixed?.heardMessage(us);
     });
+  }
+  if (mixed) {
+    for (const [i, pair] of pairList.entries()) {
+      mixed.attach(pair, i);
+      for (const [kind, event] of Object.entries(HEARD)) {
+        pair.receiver.on(event, (payload) => {
+          const now = performance.now();
+          const us = mixed.heardChange(pair, kind, payload, Math.round(now * 1000), inWindow(now));
+          if (us === undefined) return countError('misdelivered');
+          pair.delivered += 1;
+          if (inWindow(now)) latency.recordValue(us);
+        });
+      }
+    }
   }
 
   const sendNext = (pair) => {
     if (!phase.sending) return;
     const sentUs = nowUs();
+    const change = mixed?.next(pair, sentUs);
+    if (change) return emitChange(pair, sentUs, change);
     const payload = { receiverId: pair.receiverId, content: content(sentUs, size) };
     if (media) {
       payload.mediaUrl = `http://127.0.0.1/bench/clip-${sequence % 1000}.mp4`;
@@ -130,6 +160,14 @@ export async function runLoad(
     unacked.add(send);
     pair.sender.emit('chat:message_send', payload, (ack) => settle(send, ack));
   };
+  // A change goes the same way as a send: in flight, settled by its ack or by the sweep.
+  const emitChange = (pair, sentUs, change) => {
+    sent += 1;
+    inflight += 1;
+    const send = { pair, sentUs, done: false, change };
+    unacked.add(send);
+    pair.sender.emit(change.event, change.payload, (ack) => settle(send, ack));
+  };
   const settle = (send, ack) => {
     if (send.done) return;
     send.done = true;
@@ -140,6 +178,11 @@ export async function runLoad(
       send.pair.acked += 1;
       if (inWindow(performance.now())) ackLatency.recordValue(Math.max(1, nowUs() - send.sentUs));
     } else countError('ackFailed', ack?.error?.code ?? 'NO_ACK_BODY');
+    if (mixed) {
+      const now = performance.now();
+      const ackUs = Math.max(1, Math.round(now * 1000) - send.sentUs);
+      mixed.settled(send.pair, send.change, ack, ack === TIMED_OUT, inWindow(now), ackUs);
+    }
     sendNext(send.pair);
   };
   const unacked = new Set();
@@ -156,8 +199,12 @@ export async function runLoad(
   const ticker = setInterval(() => {
     const elapsed = (performance.now() - began) / 1000;
     const errorsSoFar = errors.ackFailed + errors.ackTimeouts + errors.disconnects + errors.misdelivered;
+    // With --mix, the rate the result counts: acked operations of every kind.
+    const rate = mixed
+      ? `${String(mixed.takeSecond()).padStart(7)} ops/s`
+      : `${String(receivedThisSecond).padStart(7)} msg/s`;
     process.stdout.write(
-      `  ${label} ${phase.name.padEnd(7)} ${elapsed.toFixed(0).padStart(3)} s  ${String(receivedThisSecond).padStart(7)} msg/s  errors ${errorsSoFar}\n`,
+      `  ${label} ${phase.name.padEnd(7)} ${elapsed.toFixed(0).padStart(3)} s  ${rate}  errors ${errorsSoFar}\n`,
     );
     receivedThisSecond = 0;
   }, 1000);
@@ -224,11 +271,14 @@ export async function runLoad(
     );
   }
   const errorTotal = errors.ackFailed + errors.ackTimeouts + errors.disconnects + errors.misdelivered + lost;
+  const mixResult = mixed?.summary(seconds);
   return {
     target: target.name,
     seconds,
     messages: received,
-    throughput: received / seconds,
+    // With --mix: acked operations of every kind (the kinds are in byKind).
+    throughput: mixResult ? mixResult.operations / seconds : received / seconds,
+    ...mixResult,
     sent,
     latency: summarize(latency),
     ackLatency: summarize(ackLatency),

@@ -1,6 +1,7 @@
 // Command-line options of `npm run bench`, with their defaults and the help text.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MIX, parseMix } from './mix.mjs';
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -22,6 +23,17 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
   --profile DIR        write a V8 CPU profile of each server over its measured window to DIR
                        (costs throughput: not for the numbers; summarize with bench/profile-summary.mjs)
   --ack-timeout MS     an ack slower than this counts as an error     (default 10000)
+  --mix [S/R/E/D]      mix changes into the load, in percent adding up to 100: S sends, R reactions,
+                       E edits, D deletes for everyone (a bare --mix: ${DEFAULT_MIX}). Each operation draws
+                       its kind; a change acts on one of its sender's recent acked messages that no other
+                       change holds (none free: a send instead), so it is always allowed (a reaction adds
+                       and removes one emoji in turn; a deleted message is not picked again). A change's
+                       latency runs to the peer's chat:reaction_updated / message_edited / message_deleted;
+                       ops/s counts acked operations, in total and per kind (without --mix, msg/s counts
+                       messages received). The relay gets the same mix and echoes each change to both
+                       sides like a message (its change payloads also carry chatId: it stores nothing)
+  --seed N             seed of the --mix draws: each pair gets the same kinds in the same order in every
+                       run and on both targets                        (default 1)
 
 Idle mode:
   --idle N             open N authenticated idle websocket connections and report memory
@@ -59,6 +71,8 @@ const spec = {
   'skip-relay': { type: 'boolean', default: false },
   profile: { type: 'string' },
   'ack-timeout': { type: 'string', default: '10000' },
+  mix: { type: 'string' },
+  seed: { type: 'string' },
   idle: { type: 'string' },
   'sockets-per-user': { type: 'string', default: '100' },
   'local-addresses': { type: 'string' },
@@ -87,10 +101,29 @@ function number(name, text, { min = 0, integer = true } = {}) {
   return value;
 }
 
+// The PRNG's state is 32 bits: a larger seed would quietly wrap onto a smaller one.
+function seedOf(text) {
+  const seed = number('seed', text);
+  if (seed > 0xffffffff) throw new UsageError(`--seed: expected an integer below 2^32, got "${text}"`);
+  return seed;
+}
+
+// A bare `--mix` (last, or followed by another option) means the default mix: parseArgs has no
+// optional values.
+const withDefaultMix = (argv) =>
+  argv.map((arg, i) =>
+    arg === '--mix' && (i + 1 === argv.length || argv[i + 1].startsWith('-')) ? `--mix=${DEFAULT_MIX}` : arg,
+  );
+
 export function parseOptions(argv) {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: withDefaultMix(argv),
+      options: spec,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     throw new UsageError(error.message);
   }
@@ -117,6 +150,16 @@ export function parseOptions(argv) {
       '--instances: several instances act as one only on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL',
     );
   }
+  let mix;
+  if (values.mix !== undefined) {
+    if (idle) throw new UsageError('--mix: for the throughput mode only');
+    try {
+      mix = parseMix(values.mix);
+    } catch (error) {
+      throw new UsageError(`--mix: ${error.message}`);
+    }
+  }
+  if (values.seed !== undefined && !mix) throw new UsageError('--seed: only with --mix');
   return {
     help: values.help,
     pairs: number('pairs', values.pairs, { min: 1 }),
@@ -135,6 +178,8 @@ export function parseOptions(argv) {
         ? undefined
         : resolve(process.env.INIT_CWD ?? process.cwd(), values.profile),
     ackTimeoutMs: number('ack-timeout', values['ack-timeout'], { min: 1 }),
+    mix,
+    seed: mix ? seedOf(values.seed ?? '1') : undefined,
     idle,
     socketsPerUser: number('sockets-per-user', values['sockets-per-user'], { min: 1 }),
     localAddresses:

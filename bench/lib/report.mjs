@@ -1,8 +1,10 @@
 // Medians across runs, the printed tables, and the JSON results file.
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { formatMix, KINDS } from './mix.mjs';
 import { ROOT } from './servers.mjs';
 
 export function median(values) {
@@ -42,6 +44,12 @@ export function ratiosOf(service, relay) {
 const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
 const mb = (bytes) => (typeof bytes === 'number' ? (bytes / 1024 / 1024).toFixed(0) : '-');
 
+/** With --mix the rate is of acked operations of every kind, not of messages received. */
+export function rateHeader(mixed) {
+  if (mixed.every((m) => !m)) return 'msg/s';
+  return mixed.every((m) => m) ? 'ops/s' : 'msg/s or ops/s';
+}
+
 /**
  * The header and the cells of one row per `{ label, result }` (a target's measurements): the terminal
  * table prints them padded, bench/table.mjs as Markdown. The database columns only when one was measured.
@@ -50,7 +58,7 @@ export function resultColumns(rows, firstHeader = 'target') {
   const withDb = rows.some((r) => r.result.dbCpuPercent !== undefined);
   const header = [
     firstHeader,
-    'msg/s',
+    rateHeader(rows.map((r) => Boolean(r.result.byKind))),
     'p50 ms',
     'p99 ms',
     'p99.9 ms',
@@ -78,11 +86,48 @@ export function resultColumns(rows, firstHeader = 'target') {
   return { header, lines };
 }
 
+/**
+ * With --mix, one row per target and kind: the share asked and the share done (a change drawn when its
+ * sender had no free message went as a send), the acked operations in the window and their rate, the
+ * latency to the peer's event, and the failed or timed-out acks over the whole load.
+ */
+export function kindColumns(rows, mix, firstHeader = 'target') {
+  const header = [firstHeader, 'kind', 'asked %', 'done %', 'ops', 'ops/s', 'p50 ms', 'p99 ms', 'ack errors'];
+  const lines = rows.flatMap(({ label, result }) =>
+    KINDS.map((kind) => {
+      const k = result.byKind?.[kind] ?? {};
+      return [
+        label,
+        kind,
+        mix?.[kind] === undefined ? '-' : String(mix[kind]),
+        fixed(k.sharePercent, 1),
+        fixed(k.operations, 0),
+        fixed(k.throughput, 0),
+        fixed(k.latency?.p50, 2),
+        fixed(k.latency?.p99, 2),
+        fixed(k.errors, 0),
+      ];
+    }),
+  );
+  return { header, lines };
+}
+
+export const describeMix = (mix, seed) =>
+  `mix ${formatMix(mix)} (${KINDS.join('/')} %), seed ${seed}: ops/s counts acked operations`;
+
 export function formatTable(rows) {
-  const { header, lines } = resultColumns(rows);
+  return pad(resultColumns(rows));
+}
+
+export function formatKindTable(rows, mix) {
+  return pad(kindColumns(rows, mix), 2);
+}
+
+// Names (the first `textColumns` columns) to the left, figures to the right.
+function pad({ header, lines }, textColumns = 1) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
 }
 
