@@ -61,6 +61,7 @@ const $ = {
   chatList: byId<HTMLUListElement>('chat-list'),
   empty: byId('empty-conversation'),
   conversation: byId('conversation'),
+  back: byId<HTMLButtonElement>('back-to-chats'),
   peerName: byId('peer-name'),
   peerPresence: byId('peer-presence'),
   typing: byId('typing'),
@@ -120,6 +121,7 @@ function showSignedOut(): void {
   $.messages.replaceChildren();
   $.conversation.hidden = true;
   $.empty.hidden = false;
+  $.chatView.classList.remove('chat-open');
   $.chatView.hidden = true;
   $.authView.hidden = false;
   $.authEmail.focus();
@@ -369,6 +371,8 @@ async function openChat(chatId: string): Promise<void> {
   $.status.textContent = '';
   $.empty.hidden = true;
   $.conversation.hidden = false;
+  // On a phone the conversation takes the place of the list.
+  $.chatView.classList.add('chat-open');
   renderConversationHeader();
   renderChatList();
   const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?limit=${PAGE_SIZE}`);
@@ -380,6 +384,18 @@ async function openChat(chatId: string): Promise<void> {
   markRead();
   $.messageInput.focus();
 }
+
+/** Back to the list (on a phone, where the list and the conversation take turns): the chat is closed. */
+$.back.addEventListener('click', () => {
+  const closed = openChatId;
+  stopTyping();
+  openChatId = null;
+  $.conversation.hidden = true;
+  $.empty.hidden = false;
+  $.chatView.classList.remove('chat-open');
+  renderChatList();
+  $.chatList.querySelector<HTMLElement>(`.chat-item[data-chat-id="${CSS.escape(closed ?? '')}"]`)?.focus();
+});
 
 /** Older pages until the list can scroll (or the chat's start is reached). */
 async function fillViewport(chatId: string): Promise<void> {
