@@ -163,8 +163,12 @@ function connect(): void {
   s.on('chat:message_read', (receipt: ReadReceipt) => {
     const chat = chats.get(receipt.chatId);
     if (!chat) return;
-    if (receipt.userId === me()?.id) chat.readSeq = Math.max(chat.readSeq, receipt.seq);
-    else {
+    if (receipt.userId === me()?.id) {
+      // Read on another device: up to the newest message, or the server counts what is left.
+      chat.readSeq = Math.max(chat.readSeq, receipt.seq);
+      if (receipt.seq >= (chat.lastMessage?.seq ?? 0)) chat.unreadCount = 0;
+      else refreshChatsSoon();
+    } else {
       chat.peerReadSeq = Math.max(chat.peerReadSeq, receipt.seq);
       chat.peerDeliveredSeq = Math.max(chat.peerDeliveredSeq, receipt.seq);
     }
@@ -231,10 +235,15 @@ async function loadChats(): Promise<void> {
 
 function upsertChat(chat: Chat): ChatState {
   const existing = chats.get(chat.id);
+  // The list's answer may be older than what this client heard since it was asked: then its count is too.
+  const localNewer =
+    !!existing &&
+    (existing.readSeq > chat.readSeq || (existing.lastMessage?.seq ?? 0) > (chat.lastMessage?.seq ?? 0));
   const next: ChatState = existing
     ? {
         ...existing,
         ...chat,
+        unreadCount: localNewer ? existing.unreadCount : chat.unreadCount,
         readSeq: Math.max(existing.readSeq, chat.readSeq),
         peerReadSeq: Math.max(existing.peerReadSeq, chat.peerReadSeq),
         peerDeliveredSeq: Math.max(existing.peerDeliveredSeq, chat.peerDeliveredSeq),
@@ -259,8 +268,20 @@ async function loadPresence(chat: ChatState): Promise<void> {
   }
 }
 
+/**
+ * The server's count, kept up to date here as messages come and are read. (Not a difference of seqs: edits,
+ * deletes and reactions take seqs too.)
+ */
 function unreadOf(chat: ChatState): number {
-  return Math.max(0, (chat.lastMessage?.seq ?? 0) - chat.readSeq);
+  return Math.max(0, chat.unreadCount);
+}
+
+let chatsRefresh: number | undefined;
+
+/** The chat list again, shortly (once for a burst): for what only the server can count. */
+function refreshChatsSoon(): void {
+  clearTimeout(chatsRefresh);
+  chatsRefresh = window.setTimeout(() => void loadChats().catch(() => {}), 300);
 }
 
 function preview(message: Message | null): string {
@@ -580,9 +601,13 @@ function receive(message: Message, live: boolean): void {
   if ((chat.lastMessage?.seq ?? 0) < message.seq) {
     chat.lastMessage = message;
     chat.updatedAt = message.createdAt;
+    if (!mine && message.seq > chat.readSeq) chat.unreadCount += 1;
   }
-  if (mine) chat.readSeq = Math.max(chat.readSeq, message.seq);
-  else if (chat.typing && live) setTyping(chat, false);
+  if (mine) {
+    // Sending moves one's read mark to one's own message.
+    chat.readSeq = Math.max(chat.readSeq, message.seq);
+    chat.unreadCount = 0;
+  } else if (chat.typing && live) setTyping(chat, false);
   chat = chats.get(message.chatId)!;
   if (message.chatId === openChatId) {
     const atBottom = $.messages.scrollHeight - $.messages.scrollTop - $.messages.clientHeight < 120;
@@ -623,6 +648,7 @@ function markRead(): void {
   for (const message of shown.values()) if (!newest || message.seq > newest.seq) newest = message;
   if (!newest || newest.seq <= chat.readSeq) return;
   chat.readSeq = newest.seq;
+  chat.unreadCount = 0;
   socket?.emit('chat:message_read', { chatId: chat.id, messageId: newest.id });
   renderChatList();
 }
