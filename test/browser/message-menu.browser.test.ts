@@ -45,7 +45,8 @@ async function signUp(name: string): Promise<Page> {
 
 /** Another device of the same person: a browser of its own, with the session of `page`. */
 async function secondDevice(page: Page): Promise<Page> {
-  const session = await page.evaluate(() => localStorage.getItem('live-chat.session'));
+  // (Strings: this file is typed for Node, these run in the page.)
+  const session = await page.evaluate<string | null>("localStorage.getItem('live-chat.session')");
   const context = await browser.newContext(PHONE);
   contexts.push(context);
   await context.addInitScript(`localStorage.setItem('live-chat.session', ${JSON.stringify(session)})`);
@@ -241,8 +242,8 @@ describe.skipIf(!HAS_CHROMIUM)('web client: the message menu on a phone', () => 
     await menu.waitFor();
     expect(await actions.getAttribute('aria-expanded')).toBe('true');
     const focused = () =>
-      bob.evaluate(
-        () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent,
+      bob.evaluate<string | null>(
+        "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? null",
       );
     expect(await focused()).toBe('React with 👍');
     await bob.keyboard.press('End');
