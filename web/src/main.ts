@@ -2,10 +2,18 @@ import { io, type Socket } from 'socket.io-client';
 import type {
   AckResult,
   DeliveryReceipt,
+  MessageSendPayload,
   PresenceEvent,
   ReadReceipt,
   TypingEvent,
 } from '../../src/contract/events.js';
+import type {
+  ChatChange,
+  MessageDeletedEvent,
+  MessageEditedEvent,
+  ReactionUpdatedEvent,
+  SyncPage,
+} from '../../src/contract/views.js';
 import {
   api,
   type Chat,
@@ -21,9 +29,14 @@ import {
   signUp,
   type Upload,
 } from './api';
+import { ComposerContext } from './composer-context';
 import { byId, h } from './dom';
-import { playableUrl } from './media';
-import { mediaUrlOf, newId, youTubeId } from './urls';
+import { renderMedia } from './media';
+import { friendlyError, requestChange } from './message-actions';
+import { type BubbleHooks, renderBubble, updateBubble } from './message-bubble';
+import { applyChangeToReply, ChangeGuard, applyChange as changed, syncEntries } from './message-changes';
+import { closeMenu, type MenuActions, menuButton } from './message-menu';
+import { mediaUrlOf, newId } from './urls';
 import './style.css';
 
 interface ChatState extends Chat {
@@ -61,6 +74,7 @@ const $ = {
   chatList: byId<HTMLUListElement>('chat-list'),
   empty: byId('empty-conversation'),
   conversation: byId('conversation'),
+  back: byId<HTMLButtonElement>('back-to-chats'),
   peerName: byId('peer-name'),
   peerPresence: byId('peer-presence'),
   typing: byId('typing'),
@@ -73,9 +87,29 @@ const $ = {
   record: byId<HTMLButtonElement>('record'),
   send: byId<HTMLButtonElement>('send'),
   status: byId('composer-status'),
+  context: byId('composer-context'),
+  contextTitle: byId('composer-context-title'),
+  contextPreview: byId('composer-context-preview'),
+  contextCancel: byId<HTMLButtonElement>('composer-context-cancel'),
 };
 
 const me = () => currentSession()?.user;
+
+/** Replying to or editing a message, in the bar above the composer. */
+const composerContext = new ComposerContext(
+  {
+    bar: $.context,
+    title: $.contextTitle,
+    preview: $.contextPreview,
+    cancel: $.contextCancel,
+    composer: $.composer,
+    input: $.messageInput,
+    send: $.send,
+  },
+  () => me()?.id,
+);
+/** Edits, deletes and reactions already applied, so none is applied twice or over a newer one. */
+const changeGuard = new ChangeGuard();
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -114,12 +148,16 @@ function showSignedOut(): void {
   socket = null;
   chats.clear();
   deliveredSent.clear();
+  changeGuard.clear();
+  closeMenu();
+  composerContext.cancel();
   openChatId = null;
   $.chatList.replaceChildren();
   $.searchResults.replaceChildren();
   $.messages.replaceChildren();
   $.conversation.hidden = true;
   $.empty.hidden = false;
+  $.chatView.classList.remove('chat-open');
   $.chatView.hidden = true;
   $.authView.hidden = false;
   $.authEmail.focus();
@@ -158,11 +196,24 @@ function connect(): void {
     else if (currentSession()) window.setTimeout(() => socket === s && s.connect(), 5000);
   });
   s.on('chat:message_receive', (message: Message) => receive(message, true));
+  s.on('chat:message_edited', (event: MessageEditedEvent) =>
+    applyChange({ type: 'message_edited', ...event }),
+  );
+  s.on('chat:message_deleted', (event: MessageDeletedEvent) =>
+    applyChange({ type: 'message_deleted', ...event }),
+  );
+  s.on('chat:reaction_updated', (event: ReactionUpdatedEvent) =>
+    applyChange({ type: 'reaction_updated', ...event }),
+  );
   s.on('chat:message_read', (receipt: ReadReceipt) => {
     const chat = chats.get(receipt.chatId);
     if (!chat) return;
-    if (receipt.userId === me()?.id) chat.readSeq = Math.max(chat.readSeq, receipt.seq);
-    else {
+    if (receipt.userId === me()?.id) {
+      // Read on another device: up to the newest message, or the server counts what is left.
+      chat.readSeq = Math.max(chat.readSeq, receipt.seq);
+      if (receipt.seq >= (chat.lastMessage?.seq ?? 0)) chat.unreadCount = 0;
+      else refreshChatsSoon();
+    } else {
       chat.peerReadSeq = Math.max(chat.peerReadSeq, receipt.seq);
       chat.peerDeliveredSeq = Math.max(chat.peerDeliveredSeq, receipt.seq);
     }
@@ -202,8 +253,12 @@ async function syncAfterConnect(): Promise<void> {
     for (;;) {
       const query = new URLSearchParams({ limit: '500' });
       if (since) query.set('since', since);
-      const page = await api<{ messages: Message[]; token: string; hasMore: boolean }>(`/api/sync?${query}`);
-      for (const message of page.messages) receive(message, false);
+      const page = await api<SyncPage>(`/api/sync?${query}`);
+      // New messages and changes to messages, in each chat's order.
+      for (const entry of syncEntries(page)) {
+        if (entry.message) receive(entry.message, false);
+        else applyChange(entry.change);
+      }
       since = page.token;
       localStorage.setItem(syncKey(), since);
       if (!page.hasMore) break;
@@ -229,10 +284,15 @@ async function loadChats(): Promise<void> {
 
 function upsertChat(chat: Chat): ChatState {
   const existing = chats.get(chat.id);
+  // The list's answer may be older than what this client heard since it was asked: then its count is too.
+  const localNewer =
+    !!existing &&
+    (existing.readSeq > chat.readSeq || (existing.lastMessage?.seq ?? 0) > (chat.lastMessage?.seq ?? 0));
   const next: ChatState = existing
     ? {
         ...existing,
         ...chat,
+        unreadCount: localNewer ? existing.unreadCount : chat.unreadCount,
         readSeq: Math.max(existing.readSeq, chat.readSeq),
         peerReadSeq: Math.max(existing.peerReadSeq, chat.peerReadSeq),
         peerDeliveredSeq: Math.max(existing.peerDeliveredSeq, chat.peerDeliveredSeq),
@@ -257,13 +317,27 @@ async function loadPresence(chat: ChatState): Promise<void> {
   }
 }
 
+/**
+ * The server's count, kept up to date here as messages come and are read. (Not a difference of seqs: edits,
+ * deletes and reactions take seqs too.)
+ */
 function unreadOf(chat: ChatState): number {
-  return Math.max(0, (chat.lastMessage?.seq ?? 0) - chat.readSeq);
+  return Math.max(0, chat.unreadCount);
+}
+
+let chatsRefresh: number | undefined;
+
+/** The chat list again, shortly (once for a burst): for what only the server can count. */
+function refreshChatsSoon(): void {
+  clearTimeout(chatsRefresh);
+  chatsRefresh = window.setTimeout(() => void loadChats().catch(() => {}), 300);
 }
 
 function preview(message: Message | null): string {
   if (!message) return 'No messages yet';
-  const prefix = message.sender.id === me()?.id ? 'You: ' : '';
+  const mine = message.sender.id === me()?.id;
+  if (message.deletedAt) return mine ? 'You deleted a message' : 'This message was deleted';
+  const prefix = mine ? 'You: ' : '';
   const media = message.mediaType === 'VIDEO' ? 'Video' : message.mediaType === 'AUDIO' ? 'Audio' : 'Link';
   return prefix + (message.content || (message.mediaUrl ? media : ''));
 }
@@ -365,10 +439,14 @@ async function openChat(chatId: string): Promise<void> {
   openChatId = chatId;
   shown = new Map();
   olderCursor = null;
+  closeMenu();
+  composerContext.cancel();
   $.messages.replaceChildren();
   $.status.textContent = '';
   $.empty.hidden = true;
   $.conversation.hidden = false;
+  // On a phone the conversation takes the place of the list.
+  $.chatView.classList.add('chat-open');
   renderConversationHeader();
   renderChatList();
   const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?limit=${PAGE_SIZE}`);
@@ -380,6 +458,20 @@ async function openChat(chatId: string): Promise<void> {
   markRead();
   $.messageInput.focus();
 }
+
+/** Back to the list (on a phone, where the list and the conversation take turns): the chat is closed. */
+$.back.addEventListener('click', () => {
+  const closed = openChatId;
+  stopTyping();
+  closeMenu();
+  composerContext.cancel();
+  openChatId = null;
+  $.conversation.hidden = true;
+  $.empty.hidden = false;
+  $.chatView.classList.remove('chat-open');
+  renderChatList();
+  $.chatList.querySelector<HTMLElement>(`.chat-item[data-chat-id="${CSS.escape(closed ?? '')}"]`)?.focus();
+});
 
 /** Older pages until the list can scroll (or the chat's start is reached). */
 async function fillViewport(chatId: string): Promise<void> {
@@ -434,7 +526,7 @@ function setTyping(chat: ChatState, typing: boolean): void {
 function insertMessage(message: Message): void {
   if (shown.has(message.id)) return;
   shown.set(message.id, message);
-  const element = renderMessage(message);
+  const element = renderBubble(message, bubbleHooks);
   const after = [...$.messages.children].find((li) => Number((li as HTMLElement).dataset.seq) > message.seq);
   $.messages.insertBefore(element, after ?? null);
 }
@@ -445,38 +537,30 @@ function tickOf(message: Message, chat: ChatState): { status: string; text: stri
   return { status: 'sent', text: '✓' };
 }
 
-function renderMessage(message: Message): HTMLLIElement {
-  const mine = message.sender.id === me()?.id;
-  const time = new Date(message.createdAt);
-  const meta = h(
-    'span',
-    { class: 'meta' },
-    h(
-      'time',
-      { datetime: message.createdAt },
-      time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
-    ),
-  );
-  const li = h(
-    'li',
-    {
-      class: `message ${mine ? 'mine' : 'theirs'}`,
-      'data-seq': message.seq,
-      'data-id': message.id,
-      'data-media-type': message.mediaType ?? null,
-    },
-    mine ? null : h('span', { class: 'sender' }, message.sender.name),
-    message.content ? h('p', { class: 'content' }, message.content) : null,
-    message.mediaUrl ? renderMedia(message) : null,
-    meta,
-  );
-  if (mine) {
+const bubbleHooks: BubbleHooks = {
+  meId: () => me()?.id,
+  nameOf,
+  media: renderMedia,
+  tick: (message) => {
     const chat = chats.get(message.chatId);
-    const tick = chat ? tickOf(message, chat) : { status: 'sent', text: '✓' };
-    li.dataset.status = tick.status;
-    meta.append(h('span', { class: 'tick', 'aria-label': tick.status, title: tick.status }, tick.text));
-  }
-  return li;
+    return chat ? tickOf(message, chat) : { status: 'sent', text: '✓' };
+  },
+  menuButton: (messageId) => menuButton(messageId, menuActions),
+  showOriginal,
+  toggleReaction: (messageId, reaction) => {
+    const message = shown.get(messageId);
+    if (message) react(message, reaction.emoji, !reaction.me);
+  },
+};
+
+/** A user's name as this client knows it, for the quote of a reply. */
+function nameOf(userId: string | null): string | null {
+  if (!userId) return null;
+  if (userId === me()?.id) return 'You';
+  const chat = openChatId ? chats.get(openChatId) : undefined;
+  if (chat?.peer.id === userId) return chat.peer.name;
+  for (const message of shown.values()) if (message.sender.id === userId) return message.sender.name;
+  return null;
 }
 
 function renderTicks(): void {
@@ -492,60 +576,6 @@ function renderTicks(): void {
     tickElement.setAttribute('aria-label', tick.status);
     tickElement.title = tick.status;
   }
-}
-
-function renderMedia(message: Message): HTMLElement {
-  const url = mediaUrlOf(message.mediaUrl, location.origin);
-  const box = h('div', { class: 'media' });
-  if (!url) {
-    box.append(h('span', { class: 'muted' }, '(unsupported link)'));
-    return box;
-  }
-  const link = h(
-    'a',
-    { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'media-link' },
-    url.href,
-  );
-  const videoId = message.mediaType === 'VIDEO' ? youTubeId(url) : null;
-  if (videoId) {
-    box.append(
-      h('iframe', {
-        src: `https://www.youtube-nocookie.com/embed/${videoId}`,
-        title: 'YouTube video',
-        allow: 'encrypted-media; picture-in-picture; fullscreen',
-        allowfullscreen: true,
-        referrerpolicy: 'strict-origin-when-cross-origin',
-        loading: 'lazy',
-      }),
-    );
-  } else if (message.mediaType === 'VIDEO' || message.mediaType === 'AUDIO') {
-    const player = h(message.mediaType === 'VIDEO' ? 'video' : 'audio', {
-      controls: true,
-      preload: 'metadata',
-      'aria-label': message.mediaType === 'VIDEO' ? 'Video' : 'Audio',
-    });
-    box.append(player);
-    if (player instanceof HTMLVideoElement) {
-      // A recorded voice note often comes as WebM, a video container with no picture: play it as audio.
-      player.addEventListener('loadedmetadata', () => {
-        if (player.videoWidth > 0 || player.videoHeight > 0) return;
-        const audio = h('audio', {
-          controls: true,
-          preload: 'metadata',
-          'aria-label': 'Audio',
-          src: player.src,
-        });
-        player.replaceWith(audio);
-      });
-    }
-    playableUrl(url)
-      .then((src) => {
-        if (src) player.src = src;
-      })
-      .catch(() => box.append(h('span', { class: 'error' }, ' (cannot load media)')));
-  }
-  box.append(link);
-  return box;
 }
 
 // ---------------------------------------------------------------- receiving, receipts
@@ -564,9 +594,13 @@ function receive(message: Message, live: boolean): void {
   if ((chat.lastMessage?.seq ?? 0) < message.seq) {
     chat.lastMessage = message;
     chat.updatedAt = message.createdAt;
+    if (!mine && message.seq > chat.readSeq) chat.unreadCount += 1;
   }
-  if (mine) chat.readSeq = Math.max(chat.readSeq, message.seq);
-  else if (chat.typing && live) setTyping(chat, false);
+  if (mine) {
+    // Sending moves one's read mark to one's own message.
+    chat.readSeq = Math.max(chat.readSeq, message.seq);
+    chat.unreadCount = 0;
+  } else if (chat.typing && live) setTyping(chat, false);
   chat = chats.get(message.chatId)!;
   if (message.chatId === openChatId) {
     const atBottom = $.messages.scrollHeight - $.messages.scrollTop - $.messages.clientHeight < 120;
@@ -607,15 +641,136 @@ function markRead(): void {
   for (const message of shown.values()) if (!newest || message.seq > newest.seq) newest = message;
   if (!newest || newest.seq <= chat.readSeq) return;
   chat.readSeq = newest.seq;
+  chat.unreadCount = 0;
   socket?.emit('chat:message_read', { chatId: chat.id, messageId: newest.id });
   renderChatList();
 }
 
 document.addEventListener('visibilitychange', markRead);
 
+// ---------------------------------------------------------------- replies, edits, deletes, reactions
+
+const menuActions: MenuActions = {
+  message: (id) => shown.get(id),
+  meId: () => me()?.id,
+  reply: (message) => composerContext.reply(message),
+  edit: (message) => composerContext.edit(message),
+  delete: (message, scope) =>
+    void act(requestChange(socket, 'chat:message_delete', { messageId: message.id, scope }), (view) => {
+      // The live event says the same; this shows it at once.
+      const deletedAt = view.deletedAt ?? new Date().toISOString();
+      const change = { chatId: view.chatId, messageId: view.id, seq: 0, scope, deletedAt };
+      applyChange({ type: 'message_deleted', ...change }, false);
+      if (scope === 'me' && !document.activeElement?.closest('#conversation')) $.messageInput.focus();
+    }),
+  react,
+};
+
+function react(message: Message, emoji: string, add: boolean): void {
+  // The reaction shows when its event comes (to this device too): its count is the server's.
+  const event = add ? 'chat:reaction_add' : 'chat:reaction_remove';
+  void act(requestChange(socket, event, { messageId: message.id, emoji }));
+}
+
+/** New text for one of one's own messages, from the composer in edit mode. */
+async function saveEdit(message: Message, content: string): Promise<void> {
+  if (content === message.content) {
+    composerContext.cancel();
+    return;
+  }
+  if (!content && !message.mediaUrl) {
+    $.status.textContent = 'A message cannot be empty. To remove it, delete it instead.';
+    return;
+  }
+  $.send.disabled = true;
+  try {
+    await act(requestChange(socket, 'chat:message_edit', { messageId: message.id, content }), (view) => {
+      if (composerContext.editing()?.id === message.id) composerContext.cancel();
+      if (view.editedAt) {
+        const change = { chatId: view.chatId, messageId: view.id, seq: 0, content: view.content };
+        applyChange({ type: 'message_edited', ...change, editedAt: view.editedAt }, false);
+      }
+    });
+  } finally {
+    $.send.disabled = false;
+  }
+}
+
+/** Waits for a change's ack: the notice line says why it was refused, or is cleared. */
+async function act(request: Promise<Message>, then?: (view: Message) => void): Promise<void> {
+  try {
+    const view = await request;
+    $.status.textContent = '';
+    then?.(view);
+  } catch (error) {
+    $.status.textContent = friendlyError(error);
+  }
+}
+
+/**
+ * An edit, a delete or a reaction, live or from sync (`logged`: it carries its seq), or as an ack showed
+ * it: the open conversation, the quotes of replies to it, the bar above the composer and the chat list.
+ */
+function applyChange(change: ChatChange, logged = true): void {
+  if (logged && !changeGuard.admit(change)) return;
+  const meId = me()?.id;
+  const chat = chats.get(change.chatId);
+  if (chat?.lastMessage?.id === change.messageId) {
+    chat.lastMessage = changed(chat.lastMessage, change, meId);
+    // Gone from this device: the message before it is the server's to tell.
+    if (!chat.lastMessage) refreshChatsSoon();
+  }
+  // A deleted message may have been unread: the server counts again.
+  if (change.type === 'message_deleted' && chat && unreadOf(chat) > 0) refreshChatsSoon();
+  const current = change.chatId === openChatId ? shown.get(change.messageId) : undefined;
+  if (current) {
+    const next = changed(current, change, meId);
+    const li = elementOf(current.id);
+    if (next) {
+      shown.set(next.id, next);
+      if (li) updateBubble(li, next, bubbleHooks);
+    } else {
+      shown.delete(current.id);
+      li?.remove();
+    }
+    if (composerContext.follow(current.id, next) && next) $.status.textContent = 'That message was deleted.';
+  }
+  if (change.chatId === openChatId) {
+    for (const message of shown.values()) {
+      if (message.replyTo?.id !== change.messageId) continue;
+      const replyTo = applyChangeToReply(message.replyTo, change);
+      if (replyTo === message.replyTo) continue;
+      const next = { ...message, replyTo };
+      shown.set(next.id, next);
+      const li = elementOf(next.id);
+      if (li) updateBubble(li, next, bubbleHooks);
+    }
+  }
+  renderChatList();
+}
+
+function elementOf(messageId: string): HTMLElement | null {
+  return $.messages.querySelector<HTMLElement>(`li.message[data-id="${CSS.escape(messageId)}"]`);
+}
+
+/** A reply's quote was clicked: its original, if loaded, scrolls into view and flashes. */
+function showOriginal(messageId: string): void {
+  const li = elementOf(messageId);
+  if (!li) {
+    $.status.textContent = 'The original message is not loaded here. Scroll up to find it.';
+    return;
+  }
+  const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  li.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
+  // The class stays (the animation runs once) until another original is shown.
+  for (const other of $.messages.querySelectorAll('li.flash')) other.classList.remove('flash');
+  void li.offsetWidth; // restarts the animation on the same message
+  li.classList.add('flash');
+}
+
 // ---------------------------------------------------------------- sending
 
-async function sendMessage(payload: { content?: string; mediaUrl?: string; LiveMediaType?: MediaType }) {
+async function sendMessage(payload: Omit<MessageSendPayload, 'receiverId' | 'clientMessageId'>) {
   const chat = openChatId ? chats.get(openChatId) : undefined;
   if (!chat || !socket) return false;
   $.send.disabled = true;
@@ -625,7 +780,8 @@ async function sendMessage(payload: { content?: string; mediaUrl?: string; LiveM
       .timeout(15_000)
       .emitWithAck('chat:message_send', { receiverId: chat.peer.id, clientMessageId: newId(), ...payload });
     if (!ack.ok) {
-      $.status.textContent = ack.error.message;
+      const goneOriginal = payload.replyToId && /^MESSAGE_(DELETED|NOT_FOUND)$/.test(ack.error.code);
+      $.status.textContent = goneOriginal ? 'The message you replied to was deleted.' : ack.error.message;
       return false;
     }
     receive(ack.message, true);
@@ -642,6 +798,11 @@ async function sendMessage(payload: { content?: string; mediaUrl?: string; LiveM
 $.composer.addEventListener('submit', async (event) => {
   event.preventDefault();
   const content = $.messageInput.value.trim();
+  const editing = composerContext.editing();
+  if (editing) {
+    await saveEdit(editing, content);
+    return;
+  }
   const mediaUrl = $.mediaUrl.value.trim();
   if (!content && !mediaUrl) return;
   if (mediaUrl && !mediaUrlOf(mediaUrl, location.origin)) {
@@ -654,16 +815,19 @@ $.composer.addEventListener('submit', async (event) => {
   $.messageInput.value = '';
   $.mediaUrl.value = '';
   $.mediaType.value = '';
+  const replyTo = composerContext.takeReply();
   const sent = await sendMessage({
     content,
     ...(mediaUrl ? { mediaUrl } : {}),
     ...(mediaUrl && mediaType ? { LiveMediaType: mediaType as MediaType } : {}),
+    ...(replyTo ? { replyToId: replyTo.id } : {}),
   });
   // Not sent: give the text back, unless something new was typed meanwhile.
-  if (!sent && !$.messageInput.value && !$.mediaUrl.value) {
+  if (!sent && !$.messageInput.value && !$.mediaUrl.value && !composerContext.mode) {
     $.messageInput.value = content;
     $.mediaUrl.value = mediaUrl;
     $.mediaType.value = mediaType;
+    if (replyTo && shown.get(replyTo.id)?.deletedAt === null) composerContext.reply(replyTo);
   }
 });
 
@@ -698,10 +862,12 @@ async function uploadAndSend(file: Blob, name: string, type?: MediaType): Promis
     const form = new FormData();
     form.append('file', file, name);
     const upload = await api<Upload>('/api/media', { method: 'POST', form });
+    const replyTo = composerContext.takeReply();
     await sendMessage({
       content: $.messageInput.value.trim(),
       mediaUrl: upload.url,
       LiveMediaType: type ?? upload.mediaType,
+      ...(replyTo ? { replyToId: replyTo.id } : {}),
     });
     $.messageInput.value = '';
   } catch (error) {

@@ -1,5 +1,6 @@
-import { api } from './api';
-import { safeUrl, UPLOAD_PATH } from './urls';
+import { api, type Message } from './api';
+import { h } from './dom';
+import { mediaUrlOf, safeUrl, UPLOAD_PATH, youTubeId } from './urls';
 
 const links = new Map<string, { url: string; expiresAt: number }>();
 
@@ -18,4 +19,59 @@ export async function playableUrl(url: URL): Promise<string | null> {
   if (!signed) return null;
   links.set(id, { url: signed.href, expiresAt: Date.parse(link.expiresAt) });
   return signed.href;
+}
+
+/** The player of a message's media: a YouTube embed, a <video> or <audio>, and the link. */
+export function renderMedia(message: Message): HTMLElement {
+  const url = mediaUrlOf(message.mediaUrl, location.origin);
+  const box = h('div', { class: 'media' });
+  if (!url) {
+    box.append(h('span', { class: 'muted' }, '(unsupported link)'));
+    return box;
+  }
+  const link = h(
+    'a',
+    { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'media-link' },
+    url.href,
+  );
+  const videoId = message.mediaType === 'VIDEO' ? youTubeId(url) : null;
+  if (videoId) {
+    box.append(
+      h('iframe', {
+        src: `https://www.youtube-nocookie.com/embed/${videoId}`,
+        title: 'YouTube video',
+        allow: 'encrypted-media; picture-in-picture; fullscreen',
+        allowfullscreen: true,
+        referrerpolicy: 'strict-origin-when-cross-origin',
+        loading: 'lazy',
+      }),
+    );
+  } else if (message.mediaType === 'VIDEO' || message.mediaType === 'AUDIO') {
+    const player = h(message.mediaType === 'VIDEO' ? 'video' : 'audio', {
+      controls: true,
+      preload: 'metadata',
+      'aria-label': message.mediaType === 'VIDEO' ? 'Video' : 'Audio',
+    });
+    box.append(player);
+    if (player instanceof HTMLVideoElement) {
+      // A recorded voice note often comes as WebM, a video container with no picture: play it as audio.
+      player.addEventListener('loadedmetadata', () => {
+        if (player.videoWidth > 0 || player.videoHeight > 0) return;
+        const audio = h('audio', {
+          controls: true,
+          preload: 'metadata',
+          'aria-label': 'Audio',
+          src: player.src,
+        });
+        player.replaceWith(audio);
+      });
+    }
+    playableUrl(url)
+      .then((src) => {
+        if (src) player.src = src;
+      })
+      .catch(() => box.append(h('span', { class: 'error' }, ' (cannot load media)')));
+  }
+  box.append(link);
+  return box;
 }
