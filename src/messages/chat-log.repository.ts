@@ -171,7 +171,7 @@ export const REACTION_LIMITS = { perUser: 3, distinctEmoji: 20 } as const;
  * and the reaction limits are checked again by a trigger after it); those that apply take their chat's
  * next seqs in batch order, change the message, and are logged in chat_events:
  * - edit: new content and edited_at;
- * - delete: a tombstone (no content, media or reactions; deleted_at), whose earlier edits are scrubbed from
+ * - delete: a tombstone (no content, media, reply link or reactions; deleted_at), whose earlier edits are scrubbed from
  *   the log; every member who had not read it (nor hidden it) has one unread message fewer;
  * - hide: a row in message_hides; if the hider had not read it, one unread fewer;
  * - react / unreact: a reaction row added or removed, with the emoji's count after it.
@@ -237,7 +237,8 @@ edited AS (
   FROM numbered n WHERE n.op = 'edit' AND m.id = n.message_id
 ),
 deleted AS (
-  UPDATE messages m SET content = '', media_url = NULL, media_type = NULL, media_id = NULL, deleted_at = n.at
+  UPDATE messages m SET content = '', media_url = NULL, media_type = NULL, media_id = NULL, reply_to_id = NULL,
+                        deleted_at = n.at
   FROM numbered n WHERE n.op = 'delete' AND m.id = n.message_id
 ),
 scrubbed AS (

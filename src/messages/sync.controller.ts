@@ -12,7 +12,7 @@ import { SyncService } from './sync.service.js';
 export class SyncController {
   constructor(private readonly sync: SyncService) {}
 
-  /** `{ messages, token, hasMore }`: everything in the caller's chats committed after `since`. */
+  /** `{ messages, events, token, hasMore }`: everything in the caller's chats committed after `since`. */
   @Get()
   @RateLimit('sync')
   since(

@@ -50,10 +50,16 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy,
 
   onApplicationBootstrap(): void {
     // The first sweep waits out the grace period: users of this instance's previous run may still come back.
-    const sweep = (first: boolean) => {
-      this.enqueue('(sweep)', () => this.sweep(first));
-      this.sweepTimer = this.clock.setTimeout(() => sweep(false), LEASE_SECONDS * 1000);
-    };
+    // The next sweep is set once this one is done: sweeps never pile up, however far time jumps.
+    const sweep = (first: boolean) =>
+      this.enqueue('(sweep)', async () => {
+        try {
+          await this.sweep(first);
+        } finally {
+          if (!this.stopping)
+            this.sweepTimer = this.clock.setTimeout(() => sweep(false), LEASE_SECONDS * 1000);
+        }
+      });
     this.sweepTimer = this.clock.setTimeout(() => sweep(true), this.config.presenceGraceMs);
   }
 

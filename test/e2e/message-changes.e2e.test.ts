@@ -80,6 +80,9 @@ describe('reply', () => {
       mediaType: null,
       deleted: true,
     });
+    // A tombstone keeps nothing of what it said, its link to what it answered included.
+    await emit(sa, 'chat:message_delete', { messageId: reply.id, scope: 'everyone' });
+    expect((await history(b, first.chatId)).find((m) => m.id === reply.id)!.replyTo).toBeNull();
   });
 
   it('refuses a message of another chat, an unknown one and a malformed id, storing nothing', async () => {

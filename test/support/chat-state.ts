@@ -30,7 +30,13 @@ export class ChatState {
           return;
         }
         if (target) {
-          Object.assign(target, { content: '', mediaUrl: null, mediaType: null, reactions: [] });
+          Object.assign(target, {
+            content: '',
+            mediaUrl: null,
+            mediaType: null,
+            replyTo: null,
+            reactions: [],
+          });
           target.deletedAt = change.deletedAt;
         }
         this.previewOf(change.messageId, (reply) => {
