@@ -171,12 +171,8 @@ export class ChatsService {
   // The chats with their last messages, as the caller sees them (one read for the whole page).
   private async views(userId: string, rows: ChatRow[]): Promise<ChatView[]> {
     const ids = rows.flatMap((r) => (r.lastMessageId ? [r.lastMessageId] : []));
-    const lastMessages = new Map<string, MessageView>(
-      (await this.messages.views(ids.map((messageId) => ({ messageId, viewerId: userId })))).map((m) => [
-        m.id,
-        m,
-      ]),
-    );
+    const views = await this.messages.views(ids.map((messageId) => ({ messageId, viewerId: userId })));
+    const lastMessages = new Map(views.flatMap((m) => (m ? [[m.id, m] as const] : [])));
     return rows.map((row) => ({
       id: row.id,
       type: row.type,

@@ -97,17 +97,30 @@ const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
  * the two are one reaction.
  */
 export const emojiSchema = storableText().transform((value, ctx) => {
-  const emoji = PICTOGRAPH.test(value) && RGI_EMOJI.test(`${value}\uFE0F`) ? `${value}\uFE0F` : value;
-  const one =
-    Buffer.byteLength(emoji) <= MAX_EMOJI_BYTES &&
-    RGI_EMOJI.test(emoji) &&
-    [...segmenter.segment(emoji)].length === 1;
-  if (!one) {
+  const emoji = emojiOf(value);
+  if (emoji === null) {
     ctx.addIssue({ code: 'custom', message: 'must be exactly one emoji' });
     return z.NEVER;
   }
   return emoji;
 });
+
+// The emoji test is a large Unicode property: its answers for real emoji are kept (there are a few thousand
+// of them, and people react with few), never those for junk, which anyone can make up without end.
+const knownEmoji = new Map<string, string>();
+
+function emojiOf(value: string): string | null {
+  const known = knownEmoji.get(value);
+  if (known !== undefined) return known;
+  const emoji = PICTOGRAPH.test(value) && RGI_EMOJI.test(`${value}\uFE0F`) ? `${value}\uFE0F` : value;
+  const one =
+    Buffer.byteLength(emoji) <= MAX_EMOJI_BYTES &&
+    RGI_EMOJI.test(emoji) &&
+    [...segmenter.segment(emoji)].length === 1;
+  if (!one) return null;
+  knownEmoji.set(value, emoji);
+  return emoji;
+}
 
 /** `chat:reaction_add` and `chat:reaction_remove`. */
 export const reactionSchema = z.object({ messageId: messageIdSchema, emoji: emojiSchema });

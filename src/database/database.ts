@@ -32,6 +32,8 @@ export interface DatabaseHandle {
    * however many of them one user's flood has queued on the shared pool. (PGlite has one connection.)
    */
   writerQuery: QueryFn;
+  /** Runs `work` in one transaction on the writer's connection: its statements commit together, or none. */
+  writerTransaction<T>(work: (query: QueryFn) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   /** Runs `hook` at close, before the connections go (last writes of a clean stop). */
   beforeClose(hook: () => Promise<void>): void;
@@ -77,6 +79,26 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
     query: queryOn(pool),
     writerQuery: queryOn(writerPool),
+    writerTransaction: async (work) => {
+      const client = await writerPool.connect();
+      // A connection whose rollback failed is in an unknown state: the pool drops it instead of reusing it.
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(
+          async (text, values, name) => (await client.query({ text, values, name })).rows,
+        );
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
     ping: async () => void (await pool.query('SELECT 1')),
     close: async () => void (await Promise.all(pools.map((p) => p.end()))),
   });
@@ -106,6 +128,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     description: `embedded PGlite at ${path}`,
     query,
     writerQuery: query,
+    writerTransaction: (work) =>
+      client.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
     ping: async () => void (await client.query('SELECT 1')),
     close: async () => {
       await client.close();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChatChange } from '../contract/views.js';
-import type { DatabaseHandle } from '../database/database.js';
+import type { DatabaseHandle, QueryFn } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewMessage, WrittenMessage } from './message.types.js';
 import type { SeenBounds } from './sync.repository.js';
@@ -183,24 +183,29 @@ WITH input AS (
     AS t(ord, op, message_id, actor_id, content, emoji, at, editable_since)
 ),
 target AS MATERIALIZED (
-  SELECT i.*, m.chat_id, m.seq AS message_seq, m.sender_id, m.created_at AS message_created_at,
-         m.deleted_at AS message_deleted_at, m.media_url AS message_media_url, m.media_id AS message_media_id,
-         EXISTS (SELECT FROM chat_members cm WHERE cm.chat_id = m.chat_id AND cm.user_id = i.actor_id) AS member,
-         EXISTS (SELECT FROM message_hides h
-                 WHERE h.user_id = i.actor_id AND h.chat_id = m.chat_id AND h.message_seq = m.seq) AS hidden,
-         CASE WHEN i.op IN ('react', 'unreact') THEN (
-           SELECT count(*)::int FROM message_reactions r WHERE r.message_id = m.id AND r.emoji = i.emoji) END
-           AS emoji_count,
-         CASE WHEN i.op IN ('react', 'unreact') THEN EXISTS (
-           SELECT FROM message_reactions r WHERE r.message_id = m.id AND r.user_id = i.actor_id AND r.emoji = i.emoji)
-           END AS reacted,
-         CASE WHEN i.op = 'react' THEN (
-           SELECT count(*)::int FROM message_reactions r WHERE r.message_id = m.id AND r.user_id = i.actor_id) END
-           AS own_reactions,
-         CASE WHEN i.op = 'react' THEN (
-           SELECT count(DISTINCT r.emoji)::int FROM message_reactions r WHERE r.message_id = m.id) END
-           AS distinct_emoji
-  FROM input i LEFT JOIN messages m ON m.id = i.message_id
+  SELECT i.*, m.chat_id, m.message_seq, m.sender_id, m.message_created_at, m.message_deleted_at,
+         m.message_media_url, m.message_media_id, mem.member IS NOT NULL AS member, hid.hidden IS NOT NULL AS hidden,
+         rx.emoji_count, rx.reacted, rx.own_reactions, rx.distinct_emoji
+  FROM input i
+  LEFT JOIN LATERAL (
+    SELECT chat_id, seq AS message_seq, sender_id, created_at AS message_created_at,
+           deleted_at AS message_deleted_at, media_url AS message_media_url, media_id AS message_media_id
+    FROM messages WHERE id = i.message_id LIMIT 1
+  ) m ON true
+  LEFT JOIN LATERAL (
+    SELECT true AS member FROM chat_members cm WHERE cm.chat_id = m.chat_id AND cm.user_id = i.actor_id LIMIT 1
+  ) mem ON true
+  LEFT JOIN LATERAL (
+    SELECT true AS hidden FROM message_hides h
+    WHERE h.user_id = i.actor_id AND h.chat_id = m.chat_id AND h.message_seq = m.message_seq LIMIT 1
+  ) hid ON true
+  LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE r.emoji = i.emoji)::int AS emoji_count,
+           coalesce(bool_or(r.user_id = i.actor_id AND r.emoji = i.emoji), false) AS reacted,
+           count(*) FILTER (WHERE r.user_id = i.actor_id)::int AS own_reactions,
+           count(DISTINCT r.emoji)::int AS distinct_emoji
+    FROM message_reactions r WHERE r.message_id = i.message_id AND i.op IN ('react', 'unreact')
+  ) rx ON true
 ),
 judged AS (
   SELECT t.*, CASE
@@ -289,7 +294,8 @@ unread AS (
   WHERE cm.chat_id = d.chat_id AND cm.user_id = d.user_id
 )
 SELECT j.ord, j.outcome, j.chat_id AS "chatId", n.seq, j.message_seq AS "messageSeq", j.sender_id AS "senderId",
-       COALESCE(n.new_count, j.emoji_count) AS count, j.message_media_id AS "mediaId"
+       CASE WHEN j.op IN ('react', 'unreact') THEN COALESCE(n.new_count, j.emoji_count) END AS count,
+       j.message_media_id AS "mediaId"
 FROM judged j LEFT JOIN numbered n ON n.ord = j.ord
 ORDER BY j.ord`;
 
@@ -313,12 +319,29 @@ export function changesParams(batch: NewChange[]): unknown[] {
 export class ChatLogRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  async insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
-    const rows = await this.database.writerQuery<BatchRow>(
-      INSERT_BATCH_SQL,
-      insertBatchParams(batch),
-      'chat_insert_batch',
-    );
+  /**
+   * Writes a batch: its new messages, then its changes (each to a different message), committed together.
+   * Within a batch a chat's new messages take their seqs before its changes: a change never concerns a
+   * message of its own batch (a client learns a message's id from its ack, after the commit).
+   */
+  async write(
+    sends: NewMessage[],
+    changes: NewChange[],
+  ): Promise<{ written: WrittenMessage[]; applied: AppliedChange[] }> {
+    if (changes.length === 0) return { written: await this.insertBatch(sends), applied: [] };
+    if (sends.length === 0) return { written: [], applied: await this.applyChanges(changes) };
+    return this.database.writerTransaction(async (query) => ({
+      written: await this.insertWith(query, sends),
+      applied: await this.applyWith(query, changes),
+    }));
+  }
+
+  insertBatch(batch: NewMessage[]): Promise<WrittenMessage[]> {
+    return this.insertWith(this.database.writerQuery, batch);
+  }
+
+  private async insertWith(query: QueryFn, batch: NewMessage[]): Promise<WrittenMessage[]> {
+    const rows = await query<BatchRow>(INSERT_BATCH_SQL, insertBatchParams(batch), 'chat_insert_batch');
     const ordOf = new Map(batch.map((m, ord) => [m.id, ord]));
     return rows.map((row) => {
       if (row.duplicate) return { ...row, createdAt: new Date(row.createdAt) };
@@ -345,8 +368,12 @@ export class ChatLogRepository {
   }
 
   /** Applies a batch of changes, each to a different message; results in batch order. */
-  async applyChanges(batch: NewChange[]): Promise<AppliedChange[]> {
-    return this.database.writerQuery<AppliedChange>(CHANGES_SQL, changesParams(batch), 'chat_apply_changes');
+  applyChanges(batch: NewChange[]): Promise<AppliedChange[]> {
+    return this.applyWith(this.database.writerQuery, batch);
+  }
+
+  private applyWith(query: QueryFn, batch: NewChange[]): Promise<AppliedChange[]> {
+    return query<AppliedChange>(CHANGES_SQL, changesParams(batch), 'chat_apply_changes');
   }
 
   /**

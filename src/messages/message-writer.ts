@@ -31,9 +31,10 @@ type Pending = Send | Change;
 
 /**
  * Group commit of the chat log. A write made while no write is in flight goes at once, alone; writes that
- * arrive while one is in flight queue up and go together in the next single statement: new messages in
- * one, changes to messages (edits, deletes, reactions) in another, taken in arrival order. Each promise
- * settles only after its row is committed, so nothing is acknowledged or delivered before it is durable.
+ * arrive while one is in flight queue up and go together in the next commit: the batch's new messages in
+ * one statement and its changes to messages (edits, deletes, reactions) in another, one transaction. Each
+ * promise settles only after its row is committed, so nothing is acknowledged or delivered before it is
+ * durable.
  */
 @Injectable()
 export class MessageWriter {
@@ -85,9 +86,8 @@ export class MessageWriter {
     };
     try {
       while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        const writing =
-          batch[0]!.kind === 'send' ? this.flushSends(batch as Send[]) : this.flushChanges(batch as Change[]);
+        const { sends, changes } = this.takeBatch();
+        const writing = this.flush(sends, changes);
         if (waiting) setImmediate(settleWaiting);
         const settle = await writing;
         settleWaiting();
@@ -106,33 +106,36 @@ export class MessageWriter {
   }
 
   /**
-   * The longest run at the head of the queue that one statement can write: sends only, or changes only,
-   * each change to a message no other change of the run touches (in one statement, two changes to one row
-   * would not see each other).
+   * The head of the queue, as one batch: its sends and its changes, up to the first change to a message
+   * the batch changes already (in one statement, two changes to one row would not see each other; it
+   * waits for the next batch, and so does everything after it).
    */
-  private takeBatch(): Pending[] {
-    const kind = this.queue[0]!.kind;
+  private takeBatch(): { sends: Send[]; changes: Change[] } {
+    const sends: Send[] = [];
+    const changes: Change[] = [];
+    const touched = new Set<string>();
     let end = 0;
-    if (kind === 'send') {
-      while (end < this.queue.length && end < MAX_BATCH && this.queue[end]!.kind === 'send') end++;
-    } else {
-      const touched = new Set<string>();
-      for (; end < this.queue.length && end < MAX_BATCH; end++) {
-        const pending = this.queue[end]!;
-        if (pending.kind !== 'change' || touched.has(pending.change.messageId)) break;
-        touched.add(pending.change.messageId);
+    for (; end < this.queue.length && end < MAX_BATCH; end++) {
+      const pending = this.queue[end]!;
+      if (pending.kind === 'send') {
+        sends.push(pending);
+        continue;
       }
+      if (touched.has(pending.change.messageId)) break;
+      touched.add(pending.change.messageId);
+      changes.push(pending);
     }
-    return this.queue.splice(0, end);
+    this.queue.splice(0, end);
+    return { sends, changes };
   }
 
-  /** Writes a batch of new messages; the returned function settles its promises. */
-  private async flushSends(batch: Send[]): Promise<Settle> {
+  /** Writes a batch of new messages and changes in one commit; the returned function settles its promises. */
+  private async flush(sends: Send[], changes: Change[]): Promise<Settle> {
     // A retry may share a batch with its original: write it once, and let the copies share the answer.
     const unique: Send[] = [];
     const copies = new Map<Send, Send[]>();
     const byClientId = new Map<string, Send>();
-    for (const pending of batch) {
+    for (const pending of sends) {
       const { senderId, clientMessageId } = pending.message;
       const key = clientMessageId === null ? null : `${senderId}\u0000${clientMessageId}`;
       const first = key === null ? undefined : byClientId.get(key);
@@ -145,63 +148,51 @@ export class MessageWriter {
       copies.set(pending, []);
     }
 
-    let results: (WrittenMessage | undefined)[];
+    let written: (WrittenMessage | undefined)[];
+    let applied: AppliedChange[];
     try {
-      results = await this.writeSends(unique.map((p) => p.message));
+      ({ written, applied } = await this.commit(
+        unique.map((p) => p.message),
+        changes.map((p) => p.change),
+      ));
     } catch (error) {
-      if (unique.length > 1 && toAppError(error).appError.code === 'INTERNAL') {
-        // Not an outage: find the row at fault by writing one at a time, so the others still land.
-        this.logger.warn({ err: error, size: unique.length }, 'batch write failed; retrying one by one');
+      if (unique.length + changes.length > 1 && toAppError(error).appError.code === 'INTERNAL') {
+        // Not an outage: find the item at fault by writing one at a time, so the others still land (a
+        // reaction refused by the database's own limit check, say, after a writer elsewhere got in first).
+        this.logger.warn(
+          { err: error, size: unique.length + changes.length },
+          'batch write failed; one by one',
+        );
         const settles: Settle[] = [];
-        for (const pending of unique) settles.push(await this.flushSends([pending, ...copies.get(pending)!]));
+        for (const pending of unique) settles.push(await this.flush([pending, ...copies.get(pending)!], []));
+        for (const pending of changes) settles.push(await this.flush([], [pending]));
         return () => {
           for (const settle of settles) settle();
         };
       }
       return () => {
-        for (const pending of batch) pending.reject(error);
+        for (const pending of [...sends, ...changes]) pending.reject(error);
       };
     }
 
-    this.recordSends(unique, results);
-    return () =>
+    this.recordSends(unique, written);
+    this.metrics?.changesStored.inc(applied.filter((r) => r.outcome === 'ok').length);
+    return () => {
       unique.forEach((pending, ord) => {
-        const written = results[ord];
+        const message = written[ord];
         const followers = copies.get(pending)!;
-        if (!written) {
+        if (!message) {
           const error = new AppError('INTERNAL');
           for (const p of [pending, ...followers]) p.reject(error);
           return;
         }
-        pending.resolve(written);
-        for (const follower of followers) follower.resolve({ ...written, duplicate: true });
+        pending.resolve(message);
+        for (const follower of followers) follower.resolve({ ...message, duplicate: true });
       });
-  }
-
-  /** Applies a batch of changes; the returned function settles their promises. */
-  private async flushChanges(batch: Change[]): Promise<Settle> {
-    let results: AppliedChange[];
-    try {
-      results = await this.retryDeadlock(() => this.log.applyChanges(batch.map((p) => p.change)));
-    } catch (error) {
-      // A reaction limit passed by a concurrent writer elsewhere (the trigger's refusal), or a row at
-      // fault: one at a time, so the others still land and only that one is refused.
-      if (batch.length > 1 && toAppError(error).appError.code === 'INTERNAL') {
-        const settles: Settle[] = [];
-        for (const pending of batch) settles.push(await this.flushChanges([pending]));
-        return () => {
-          for (const settle of settles) settle();
-        };
-      }
-      return () => {
-        for (const pending of batch) pending.reject(error);
-      };
-    }
-    this.metrics?.changesStored.inc(results.filter((r) => r.outcome === 'ok').length);
-    return () =>
-      batch.forEach((pending, ord) => {
-        pending.resolve(results[ord]!);
+      changes.forEach((pending, ord) => {
+        pending.resolve(applied[ord]!);
       });
+    };
   }
 
   private recordSends(written: Send[], results: (WrittenMessage | undefined)[]): void {
@@ -217,13 +208,16 @@ export class MessageWriter {
     this.metrics.writeBatchSize.observe(written.length);
   }
 
-  /** Results in batch order; undefined where a row neither landed nor was found. */
-  private async writeSends(messages: NewMessage[]): Promise<(WrittenMessage | undefined)[]> {
-    const rows = await this.retryDeadlock(() => this.log.insertBatch(messages));
-    const byOrd: (WrittenMessage | undefined)[] = new Array(messages.length);
-    for (const row of rows) byOrd[row.ord] = row;
-    await this.resolveLostRaces(messages, byOrd);
-    return byOrd;
+  /** Sends' results in batch order (undefined where a row neither landed nor was found), changes' too. */
+  private async commit(
+    messages: NewMessage[],
+    changes: NewChange[],
+  ): Promise<{ written: (WrittenMessage | undefined)[]; applied: AppliedChange[] }> {
+    const { written: rows, applied } = await this.retryDeadlock(() => this.log.write(messages, changes));
+    const written: (WrittenMessage | undefined)[] = new Array(messages.length);
+    for (const row of rows) written[row.ord] = row;
+    await this.resolveLostRaces(messages, written);
+    return { written, applied };
   }
 
   // Two instances locking the same chats in different orders: PostgreSQL picks a victim; go again.

@@ -4,6 +4,7 @@ import { ChatsModule } from '../chats/chats.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ChatLogRepository } from './chat-log.repository.js';
 import { MessageEvents } from './message-events.js';
+import { MessageViews } from './message-views.js';
 import { MessageWriter } from './message-writer.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesService } from './messages.service.js';
@@ -15,6 +16,14 @@ import { SyncService } from './sync.service.js';
 @Module({
   imports: [AuthModule, RealtimeModule, ChatsModule, MessagesDataModule],
   controllers: [MessagesController, SyncController],
-  providers: [MessagesService, MessageEvents, MessageWriter, ChatLogRepository, SyncService, SyncRepository],
+  providers: [
+    MessagesService,
+    MessageEvents,
+    MessageWriter,
+    MessageViews,
+    ChatLogRepository,
+    SyncService,
+    SyncRepository,
+  ],
 })
 export class MessagesModule {}

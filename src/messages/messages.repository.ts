@@ -81,17 +81,18 @@ export class MessagesRepository {
     return rows.map(toView);
   }
 
-  /** The views of these messages, each as its own viewer sees it, in the order asked (missing ones left out). */
-  async views(wanted: { messageId: string; viewerId: string }[]): Promise<MessageView[]> {
+  /** The views of these messages, each as its own viewer sees it, in the order asked (undefined: no such message). */
+  async views(wanted: { messageId: string; viewerId: string }[]): Promise<(MessageView | undefined)[]> {
     if (wanted.length === 0) return [];
-    const rows = await this.database.query<ViewRow & { ord: number }>(
+    const rows = await this.database.query<ViewRow & { ord: string | number }>(
       `SELECT q.ord, ${viewColumns('q.viewer')}
        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, viewer, ord)
-       JOIN messages m ON m.id = q.id ${VIEW_JOINS}
-       ORDER BY q.ord`,
+       JOIN messages m ON m.id = q.id ${VIEW_JOINS}`,
       [wanted.map((w) => w.messageId), wanted.map((w) => w.viewerId)],
     );
-    return rows.map(toView);
+    const views: (MessageView | undefined)[] = new Array(wanted.length);
+    for (const row of rows) views[Number(row.ord) - 1] = toView(row);
+    return views;
   }
 
   /**

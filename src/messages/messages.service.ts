@@ -18,6 +18,7 @@ import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import { type AppliedChange, type ChangeOp, REACTION_LIMITS } from './chat-log.repository.js';
 import { newMessageView } from './message.types.js';
+import { MessageViews } from './message-views.js';
 import { MessageWriter } from './message-writer.js';
 import { MessagesRepository } from './messages.repository.js';
 
@@ -45,6 +46,7 @@ export class MessagesService {
     private readonly chats: ChatsService,
     private readonly writer: MessageWriter,
     private readonly messages: MessagesRepository,
+    private readonly views: MessageViews,
     private readonly media: MediaService,
     private readonly presence: PresenceService,
     private readonly emitter: RealtimeEmitter,
@@ -259,7 +261,7 @@ export class MessagesService {
   }
 
   private async viewFor(messageId: string, viewerId: string): Promise<MessageView> {
-    const [view] = await this.messages.views([{ messageId, viewerId }]);
+    const view = await this.views.of(messageId, viewerId);
     if (!view) throw new AppError('MESSAGE_NOT_FOUND');
     return view;
   }

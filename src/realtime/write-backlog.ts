@@ -14,6 +14,7 @@ export interface BacklogConnection {
   on(event: 'packetCreate', listener: (packet: Packet) => void): unknown;
   on(event: 'flush' | 'upgrade', listener: () => void): unknown;
   off(event: 'packetCreate', listener: (packet: Packet) => void): unknown;
+  off(event: 'flush', listener: () => void): unknown;
   close(discard?: boolean): void;
 }
 
@@ -41,12 +42,16 @@ export class WriteBacklog {
       this.buffered += packetSize(packet);
       this.check();
     };
-    if (connection.transport.name !== 'websocket') connection.on('packetCreate', onPacket);
+    const onFlush = () => {
+      this.buffered = 0;
+    };
+    // A websocket's packets never wait with Engine.IO: it pays nothing per packet or per write.
+    if (connection.transport.name === 'websocket') return;
+    connection.on('packetCreate', onPacket);
+    connection.on('flush', onFlush);
     connection.on('upgrade', () => {
       connection.off('packetCreate', onPacket);
-      this.buffered = 0;
-    });
-    connection.on('flush', () => {
+      connection.off('flush', onFlush);
       this.buffered = 0;
     });
   }

@@ -5,6 +5,7 @@ import { directKey } from '../../src/chats/chat-cache.js';
 import { ChatsRepository } from '../../src/chats/chats.repository.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import {
+  CHANGES_SQL,
   ChatLogRepository,
   INSERT_BATCH_SQL,
   insertBatchParams,
@@ -196,6 +197,32 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
       const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
       expect(plan).toMatch(/Index Scan using \S+ on messages/);
       expect(plan).not.toMatch(/Seq Scan on messages/);
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      await client.end();
+    }
+  });
+});
+
+// The same for the statement of changes: every table it reads or writes is probed by index, whatever the
+// plan was made on.
+describe.skipIf(!inject('databaseUrl'))('the changes statement’s plan', () => {
+  it('reaches messages, memberships, reactions, hides and the log by index, even when planned on empty tables', async () => {
+    const client = await session();
+    const tables = ['chats', 'messages', 'chat_members', 'message_reactions', 'message_hides', 'chat_events'];
+    try {
+      await client.query('BEGIN');
+      for (const table of tables) {
+        await client.query(`CREATE TEMP TABLE ${table} (LIKE public.${table} INCLUDING ALL) ON COMMIT DROP`);
+      }
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE apply_changes AS ${CHANGES_SQL}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE apply_changes(${Array(10).fill('NULL').join(', ')})`,
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      for (const table of tables) expect(plan, plan).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+      expect(plan).toMatch(/Index Scan using \S+ on messages/);
     } finally {
       await client.query('ROLLBACK').catch(() => {});
       await client.end();
