@@ -3,7 +3,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { RateLimiters } from '../common/rate-limit/rate-limiters.js';
 import type { DeliveryReceipt, ReadReceipt } from '../contract/events.js';
-import type { ChatView, MessageView, Page } from '../contract/views.js';
+import type { ChatView, Page } from '../contract/views.js';
 import { SQLSTATE, sqlState } from '../database/sqlstate.js';
 import { MessagesRepository } from '../messages/messages.repository.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';

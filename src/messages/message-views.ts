@@ -30,7 +30,11 @@ export class MessageViews {
     const batch = this.pending;
     this.pending = [];
     this.messages.views(batch).then(
-      (views) => batch.forEach((wanted, i) => wanted.resolve(views[i])),
+      (views) => {
+        batch.forEach((wanted, i) => {
+          wanted.resolve(views[i]);
+        });
+      },
       (error: unknown) => {
         for (const wanted of batch) wanted.reject(error);
       },
