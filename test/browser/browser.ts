@@ -1,7 +1,15 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join('test-results', 'screenshots');
@@ -45,4 +53,37 @@ export function launchChromium(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
     ],
   });
+}
+
+/** A safety net for a loaded CI machine, not a speed goal. */
+export const UI_TIMEOUT = 60_000;
+
+/** Waits until the web client says its socket is connected. */
+export async function online(page: Page): Promise<void> {
+  await expect.poll(() => page.locator('#connection').textContent(), { timeout: UI_TIMEOUT }).toBe('online');
+}
+
+/**
+ * A person signing up in a browser of their own (a new context, closed by the caller through `contexts`),
+ * as the web client asks: email, password, name, "Sign up"; resolves once the client is online.
+ */
+export async function signUp(
+  browser: Browser,
+  baseUrl: string,
+  name: string,
+  contexts: BrowserContext[],
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; email: string; context: BrowserContext }> {
+  const context = await browser.newContext(options);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
+  await page.goto(baseUrl);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Name (for a new account)').fill(name);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await online(page);
+  return { page, email, context };
 }

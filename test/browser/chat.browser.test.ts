@@ -3,11 +3,17 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { buildWebIfStale, HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './browser.js';
+import {
+  buildWebIfStale,
+  HAS_CHROMIUM,
+  launchChromium,
+  SCREENSHOTS,
+  signUp as signUpInBrowser,
+  UI_TIMEOUT,
+} from './browser.js';
 
-// Generous: the first page load compiles nothing, but CI machines are slow and PGlite is single-threaded.
-// A safety net for a loaded CI machine, not a speed goal.
-const UI_TIMEOUT = 60_000;
+// Voice notes record from the microphone; the fake device flag in launchChromium answers it.
+const DESKTOP = { viewport: { width: 1100, height: 760 }, permissions: ['microphone'] };
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
 
@@ -28,20 +34,8 @@ afterAll(async () => {
   await app?.close();
 }, 120_000);
 
-async function signUp(name: string): Promise<{ page: Page; email: string }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
-  await context.grantPermissions(['microphone'], { origin: app.baseUrl });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
-  await page.goto(app.baseUrl);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByLabel('Name (for a new account)').fill(name);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect.poll(() => page.locator('#connection').textContent(), { timeout: UI_TIMEOUT }).toBe('online');
-  return { page, email };
+function signUp(name: string): Promise<{ page: Page; email: string }> {
+  return signUpInBrowser(browser, app.baseUrl, name, contexts, DESKTOP);
 }
 
 function shot(page: Page, name: string) {

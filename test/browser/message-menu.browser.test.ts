@@ -3,10 +3,16 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { buildWebIfStale, HAS_CHROMIUM, launchChromium, SCREENSHOTS } from './browser.js';
+import {
+  buildWebIfStale,
+  HAS_CHROMIUM,
+  launchChromium,
+  online,
+  SCREENSHOTS,
+  signUp as signUpInBrowser,
+  UI_TIMEOUT,
+} from './browser.js';
 
-// A safety net for a loaded CI machine, not a speed goal.
-const UI_TIMEOUT = 60_000;
 // The app's clock stands still unless the test moves it: a short window is cheap to pass.
 const EDIT_WINDOW_MS = 60_000;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -28,19 +34,8 @@ afterAll(async () => {
   await app?.close();
 }, 120_000);
 
-async function signUp(name: string): Promise<Page> {
-  const context = await browser.newContext(PHONE);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(UI_TIMEOUT);
-  const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
-  await page.goto(app.baseUrl);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByLabel('Name (for a new account)').fill(name);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await online(page);
-  return page;
+function signUp(name: string): Promise<Page> {
+  return signUpInBrowser(browser, app.baseUrl, name, contexts, PHONE).then(({ page }) => page);
 }
 
 /** Another device of the same person: a browser of its own, with the session of `page`. */
@@ -55,10 +50,6 @@ async function secondDevice(page: Page): Promise<Page> {
   await device.goto(app.baseUrl);
   await online(device);
   return device;
-}
-
-async function online(page: Page): Promise<void> {
-  await expect.poll(() => page.locator('#connection').textContent(), { timeout: UI_TIMEOUT }).toBe('online');
 }
 
 function shot(page: Page, name: string) {
