@@ -122,16 +122,18 @@ export class ChatsRepository {
   // The peer of a chat with oneself is oneself. The unread count is O(1): message_count - last_read_num -
   // unread_removed (see chat_members in the schema). The last message is the newest the member has not
   // hidden: almost always the chat's newest, found through (chat_id, seq) without a scan. A group's marks
-  // are those every other member has reached, in groups small enough to share receipts ($3), else 0.
+  // are those every other member has reached, in groups small enough to share receipts ($3), else 0; a
+  // direct chat's go no further than the newest message the member may see (a peer they block moves their
+  // own read mark with every hidden message they send).
   private async chatRows(where: string, params: unknown[]): Promise<ChatRow[]> {
     const rows = await this.database.query<Omit<ChatRow, 'updatedAt'> & { updatedAt: string | Date }>(
       `SELECT c.id, c.type::text AS type, c.title, c.avatar_url AS avatar, c.member_count AS "memberCount",
               me.role, c.history_visibility AS "historyVisibility",
               c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
               c.message_count - me.last_read_num - me.unread_removed AS "unreadCount",
-              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.last_read_seq, me.last_read_seq)
+              CASE WHEN c.type = 'DIRECT' THEN LEAST(COALESCE(peer.last_read_seq, me.last_read_seq), last.seq)
                    ELSE COALESCE(others.read_seq, 0) END AS "peerReadSeq",
-              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.last_delivered_seq, me.last_delivered_seq)
+              CASE WHEN c.type = 'DIRECT' THEN LEAST(COALESCE(peer.last_delivered_seq, me.last_delivered_seq), last.seq)
                    ELSE COALESCE(others.delivered_seq, 0) END AS "peerDeliveredSeq",
               c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
               CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.id, self.id) END AS "peerId",
@@ -154,12 +156,16 @@ export class ChatsRepository {
            AND o.left_seq IS NULL
        ) others ON true
        LEFT JOIN LATERAL (
-         SELECT m.id FROM messages m
+         SELECT m.id, m.seq FROM messages m
          WHERE m.chat_id = c.id AND m.seq <= c.last_message_seq AND NOT EXISTS (
            SELECT FROM message_hides h WHERE h.user_id = me.user_id AND h.chat_id = m.chat_id AND h.message_seq = m.seq)
          ORDER BY m.seq DESC LIMIT 1
        ) last ON true
        WHERE me.left_seq IS NULL AND ${where}
+         -- A direct chat with someone the member blocks, holding nothing the member may see, is not theirs
+         -- to see: it exists only by the blocked person's hidden messages.
+         AND NOT (c.type = 'DIRECT' AND last.id IS NULL AND peer.id IS NOT NULL
+                  AND EXISTS (SELECT FROM user_blocks b WHERE b.blocker_id = me.user_id AND b.blocked_id = peer.id))
        ORDER BY c.updated_at DESC, c.id DESC
        LIMIT $2`,
       params,

@@ -3,7 +3,7 @@ import type { ChatChange } from '../contract/views.js';
 import type { DatabaseHandle, QueryFn } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewMessage, WrittenMessage } from './message.types.js';
-import { BOUNDS_RELATION, boundsParams, type SeenBounds } from './sync.repository.js';
+import { BOUNDS_RELATION, boundsParams, OPEN_CEILING, type SeenBounds } from './sync.repository.js';
 
 /**
  * Media types travel as text[] (PGlite cannot encode an enum-array parameter) and are cast on insert.
@@ -445,7 +445,7 @@ export class ChatLogRepository {
       `SELECT e.chat_id AS "chatId", e.seq, e.kind, e.message_id AS "messageId", e.actor_id AS "actorId", e.data,
               e.created_at AS "at"
        FROM ${BOUNDS_RELATION}
-       JOIN chat_events e ON e.chat_id = b.chat_id AND e.seq > b.seen AND e.seq <= b.ceiling
+       JOIN chat_events e ON e.chat_id = b.chat_id AND e.seq > b.seen AND b.ceiling = ${OPEN_CEILING}
        WHERE pg_visible_in_snapshot(e.txid, $7::pg_snapshot) AND (e.chat_id, e.seq) > ($8::uuid, $9::int)
          AND (e.kind <> 'message_hidden' OR e.actor_id = $1)
          AND (b.floor = 0 OR EXISTS (SELECT FROM messages m WHERE m.id = e.message_id AND m.seq >= b.floor))

@@ -9,7 +9,7 @@ import type {
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { StoredMessage } from './message.types.js';
-import { BOUNDS_RELATION, boundsParams, type SeenBounds } from './sync.repository.js';
+import { BOUNDS_RELATION, boundsParams, OPEN_CEILING, type SeenBounds } from './sync.repository.js';
 
 /** The first characters of the answered message that a reply shows: read from it, never copied. */
 const PREVIEW_CHARS = 100;
@@ -123,7 +123,8 @@ export class MessagesRepository {
     const rows = await this.database.query<ViewRow>(
       `SELECT ${viewColumns('$1')}
        FROM ${BOUNDS_RELATION}
-       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen AND m.seq >= b.floor AND m.seq <= b.ceiling
+       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen AND m.seq >= b.floor
+         AND (m.seq = b.ceiling OR b.ceiling = ${OPEN_CEILING})
        ${VIEW_JOINS}
        WHERE pg_visible_in_snapshot(m.txid, $7::pg_snapshot) AND (m.chat_id, m.seq) > ($8::uuid, $9::int)
          AND ${notHiddenFrom('$1')}

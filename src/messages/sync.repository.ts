@@ -3,11 +3,14 @@ import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import { EMPTY_SNAPSHOT } from './sync-token.js';
 
+/** The ceiling of a chat the user is still in. */
+export const OPEN_CEILING = 2_147_483_647;
+
 /**
  * Per chat of the user, the seq after which a sync looks for new rows, and what the user may see of the
- * chat: from `floors` (a since_join group: the system message that added them) to `ceilings` (the one
- * that removed them, after which they get nothing more), and whether it is a direct chat (where changes
- * by someone the user blocks are not theirs to hear of).
+ * chat: from `floors` (a since_join group: the system message that added them) on; in a group they were
+ * removed from or left, only the system message of that (`ceilings`), since they may no longer read the
+ * chat; and whether it is a direct chat (where changes by someone the user blocks are not theirs to hear of).
  */
 export interface SeenBounds {
   chatIds: string[];
@@ -54,7 +57,7 @@ export class SyncRepository {
     }>(
       `SELECT cm.chat_id AS "chatId",
               CASE WHEN c.type = 'GROUP' AND c.history_visibility = 'since_join' THEN cm.joined_seq ELSE 0 END AS floor,
-              COALESCE(cm.left_seq, 2147483647) AS ceiling, c.type = 'DIRECT' AS direct, CASE WHEN $2::text = $4::text THEN 0 ELSE GREATEST(
+              COALESCE(cm.left_seq, ${OPEN_CEILING}) AS ceiling, c.type = 'DIRECT' AS direct, CASE WHEN $2::text = $4::text THEN 0 ELSE GREATEST(
          coalesce((SELECT seen.seq FROM messages seen
                    WHERE seen.chat_id = cm.chat_id AND pg_visible_in_snapshot(seen.txid, $2::pg_snapshot)
                    ORDER BY seen.seq DESC LIMIT 1), 0),

@@ -119,12 +119,15 @@ export const KNOWN_MEDIA_URLS: ReadonlyMap<string, 'VIDEO' | 'AUDIO' | null> = n
   ['http://example.test/', null],
 ]);
 
-/** `chat:message_send`. */
+/** `chat:message_send`: exactly one of receiverId (a user) and chatId (a chat of the sender's). */
 export function sendVerdict(world: World, payload: unknown): Verdict<ExpectedMessage> {
   if (!isPlainObject(payload)) return refuse('payload is not an object');
-  const { receiverId, content, mediaUrl, LiveMediaType, clientMessageId } = payload;
+  const { receiverId, chatId, content, mediaUrl, LiveMediaType, clientMessageId } = payload;
 
-  if (!isUuid(receiverId)) return refuse('receiverId is not a uuid');
+  const byChat = has(payload, 'chatId');
+  if (byChat === has(payload, 'receiverId')) return refuse('not exactly one of chatId and receiverId');
+  if (byChat && !isUuid(chatId)) return refuse('chatId is not a uuid');
+  if (!byChat && !isUuid(receiverId)) return refuse('receiverId is not a uuid');
   if (content !== undefined) {
     if (typeof content !== 'string') return refuse('content is not a string');
     if (content.includes('\u0000')) return refuse('content holds NUL');
@@ -155,9 +158,9 @@ export function sendVerdict(world: World, payload: unknown): Verdict<ExpectedMes
   if (LiveMediaType !== undefined && LiveMediaType !== null && media === null)
     return refuse('LiveMediaType without mediaUrl');
 
-  const receiver = receiverId.toLowerCase();
-  if (!world.users.has(receiver))
-    return refuse('unknown receiver', ...notFound(receiverId, 'USER_NOT_FOUND'));
+  const target = byChat ? chatTarget(world, chatId as string) : userTarget(world, receiverId as string);
+  if (!target.accept) return target;
+  const { receiver } = target.expect;
 
   const cmid = typeof clientMessageId === 'string' ? clientMessageId : null;
   const original = cmid === null ? undefined : world.clientIds.get(cmid);
@@ -165,7 +168,7 @@ export function sendVerdict(world: World, payload: unknown): Verdict<ExpectedMes
     accept: true,
     expect: {
       receiverId: receiver,
-      chatId: world.directWith.get(receiver),
+      chatId: target.expect.chatId,
       content: text,
       mediaUrl: media === null ? null : (media as string),
       mediaType:
@@ -178,6 +181,21 @@ export function sendVerdict(world: World, payload: unknown): Verdict<ExpectedMes
       ...(original ? { duplicateOf: original } : {}),
     },
   };
+}
+
+function userTarget(world: World, receiverId: string): Verdict<{ receiver: string; chatId?: string }> {
+  const receiver = receiverId.toLowerCase();
+  if (!world.users.has(receiver))
+    return refuse('unknown receiver', ...notFound(receiverId, 'USER_NOT_FOUND'));
+  return { accept: true, expect: { receiver, chatId: world.directWith.get(receiver) } };
+}
+
+// A chat by id: one of the sender's; the receiver is its other member (the sender, in a chat with oneself).
+function chatTarget(world: World, chatId: string): Verdict<{ receiver: string; chatId?: string }> {
+  const members = world.chats.get(chatId.toLowerCase());
+  if (!members?.has(world.self)) return refuse('not a chat of yours', ...notFound(chatId, 'CHAT_NOT_FOUND'));
+  const receiver = [...members].find((id) => id !== world.self) ?? world.self;
+  return { accept: true, expect: { receiver, chatId: chatId.toLowerCase() } };
 }
 
 /** `chat:message_read` and `chat:message_delivered` (the Receipt schema). */

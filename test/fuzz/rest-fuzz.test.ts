@@ -76,6 +76,15 @@ interface World {
   /** A `before` of the chat list and a `since` of sync, as the API hands them out. */
   chatCursor: string;
   syncToken: string;
+  /** Another user, in none of the caller's groups: the one the caller adds and blocks. */
+  other: TestUser;
+  /** Groups: one the caller owns (with the peer), one whose message the reads route lists. */
+  groupId: string;
+  groupMessageId: string;
+  /** Groups of the peer's where the caller is a member, to leave once each way; one to hand over. */
+  groupToLeave: string;
+  groupToQuit: string;
+  groupToHandOver: string;
 }
 
 let world: World;
@@ -104,7 +113,26 @@ beforeAll(async () => {
     mediaLink: Object.fromEntries(new URL(link.body.url, 'http://relative.invalid').searchParams),
     chatCursor: chats.body.nextCursor,
     syncToken: sync.body.token,
+  } as World;
+  const group = async (owner: TestUser, member: TestUser) => {
+    const res = await t.http.post(
+      '/api/chats',
+      { type: 'GROUP', title: 'Fuzz', memberIds: [member.id] },
+      owner.accessToken,
+    );
+    expect(res.status).toBe(201);
+    return res.body.id as string;
   };
+  const groupId = await group(me, peer);
+  const groupMessage = await sendOk(await t.online(me), { chatId: groupId, content: 'hello group' });
+  Object.assign(world, {
+    other,
+    groupId,
+    groupMessageId: groupMessage.id,
+    groupToLeave: await group(peer, me),
+    groupToQuit: await group(peer, me),
+    groupToHandOver: await group(me, peer),
+  });
   const spec = await t.http.get('/api/docs/openapi.json');
   expect(spec.status).toBe(200);
   operations = operationsOf(spec.body);
@@ -137,6 +165,19 @@ const PATH_VALUES: Record<string, () => string> = {
   file: () => 'init.js',
   messageId: () => world.myMessageId,
   emoji: () => '👍',
+  // Groups: each operation on one it can be done in (the first time, for leaving and handing over).
+  'PATCH /api/chats/{chatId} chatId': () => world.groupId,
+  'GET /api/chats/{chatId}/members chatId': () => world.groupId,
+  'POST /api/chats/{chatId}/members chatId': () => world.groupId,
+  'PATCH /api/chats/{chatId}/members/{userId} chatId': () => world.groupId,
+  'PATCH /api/chats/{chatId}/members/{userId} userId': () => world.peer.id,
+  'DELETE /api/chats/{chatId}/members/{userId} chatId': () => world.groupToQuit,
+  'DELETE /api/chats/{chatId}/members/{userId} userId': () => world.me.id,
+  'POST /api/chats/{chatId}/leave chatId': () => world.groupToLeave,
+  'POST /api/chats/{chatId}/owner chatId': () => world.groupToHandOver,
+  'GET /api/chats/{chatId}/messages/{messageId}/reads chatId': () => world.groupId,
+  'GET /api/chats/{chatId}/messages/{messageId}/reads messageId': () => world.groupMessageId,
+  userId: () => world.other.id,
 };
 
 const QUERY_VALUES: Record<string, () => Record<string, string>> = {
@@ -157,6 +198,15 @@ const BODY_VALUES: Record<string, () => Record<string, unknown>> = {
   'POST /api/chats/direct': () => ({ userId: world.peer.id }),
   'POST /api/chats/{chatId}/read': () => ({ messageId: world.messageId }),
   'PATCH /api/messages/{messageId}': () => ({ content: 'edited by the fuzz' }),
+  'POST /api/chats': () => ({ type: 'GROUP', title: 'Fuzzed group', memberIds: [world.peer.id] }),
+  'PATCH /api/chats/{chatId}': () => ({
+    title: 'Renamed by the fuzz',
+    avatar: 'https://cdn.example.test/g.png',
+    historyVisibility: 'all',
+  }),
+  'POST /api/chats/{chatId}/members': () => ({ userIds: [world.other.id] }),
+  'PATCH /api/chats/{chatId}/members/{userId}': () => ({ role: 'admin' }),
+  'POST /api/chats/{chatId}/owner': () => ({ userId: world.peer.id }),
 };
 
 // Values that work for a parameter left out of the valid request (they exclude each other, or change
