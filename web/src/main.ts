@@ -234,7 +234,7 @@ function connect(): void {
     if (chat) setTyping(chat, event.isTyping);
   });
   s.on('presence:update', (event: PresenceEvent) => {
-    for (const chat of chats.values()) if (chat.peer.id === event.userId) chat.online = event.online;
+    for (const chat of chats.values()) if (chat.peer?.id === event.userId) chat.online = event.online;
     renderChatList();
     renderConversationHeader();
   });
@@ -308,7 +308,7 @@ function upsertChat(chat: Chat): ChatState {
 
 async function loadPresence(chat: ChatState): Promise<void> {
   try {
-    const presence = await api<{ online: boolean }>(`/api/users/${chat.peer.id}/presence`);
+    const presence = await api<{ online: boolean }>(`/api/users/${peerOf(chat).id}/presence`);
     chat.online = presence.online;
     renderChatList();
     renderConversationHeader();
@@ -358,7 +358,7 @@ function renderChatList(): void {
           type: 'button',
           class: 'chat-item',
           'aria-current': chat.id === openChatId ? 'true' : null,
-          'aria-label': `Chat with ${chat.peer.name}${unread ? `, ${unread} unread` : ''}`,
+          'aria-label': `Chat with ${peerOf(chat).name}${unread ? `, ${unread} unread` : ''}`,
           'data-chat-id': chat.id,
         },
         presenceDot(chat.online),
@@ -368,7 +368,7 @@ function renderChatList(): void {
           h(
             'span',
             { class: 'chat-name' },
-            chat.peer.id === me()?.id ? `${chat.peer.name} (you)` : chat.peer.name,
+            peerOf(chat).id === me()?.id ? `${peerOf(chat).name} (you)` : peerOf(chat).name,
           ),
           h('span', { class: 'chat-preview' }, chat.typing ? 'typing…' : preview(chat.lastMessage)),
         ),
@@ -505,12 +505,12 @@ $.messages.addEventListener('scroll', () => {
 function renderConversationHeader(): void {
   const chat = openChatId ? chats.get(openChatId) : undefined;
   if (!chat) return;
-  $.peerName.textContent = chat.peer.name;
+  $.peerName.textContent = peerOf(chat).name;
   $.peerPresence.replaceChildren(
     presenceDot(chat.online),
     chat.online ? ' online' : chat.online === false ? ' offline' : '',
   );
-  $.typing.textContent = chat.typing ? `${chat.peer.name} is typing…` : '';
+  $.typing.textContent = chat.typing ? `${peerOf(chat).name} is typing…` : '';
 }
 
 function setTyping(chat: ChatState, typing: boolean): void {
@@ -558,7 +558,7 @@ function nameOf(userId: string | null): string | null {
   if (!userId) return null;
   if (userId === me()?.id) return 'You';
   const chat = openChatId ? chats.get(openChatId) : undefined;
-  if (chat?.peer.id === userId) return chat.peer.name;
+  if (chat?.peer?.id === userId) return peerOf(chat).name;
   for (const message of shown.values()) if (message.sender.id === userId) return message.sender.name;
   return null;
 }
@@ -778,7 +778,7 @@ async function sendMessage(payload: Omit<MessageSendPayload, 'receiverId' | 'cli
     // Socket.IO buffers the emit while disconnected; a retry with the same clientMessageId stores one copy.
     const ack: AckResult<{ message: Message }> = await socket
       .timeout(15_000)
-      .emitWithAck('chat:message_send', { receiverId: chat.peer.id, clientMessageId: newId(), ...payload });
+      .emitWithAck('chat:message_send', { chatId: chat.id, clientMessageId: newId(), ...payload });
     if (!ack.ok) {
       const goneOriginal = payload.replyToId && /^MESSAGE_(DELETED|NOT_FOUND)$/.test(ack.error.code);
       $.status.textContent = goneOriginal ? 'The message you replied to was deleted.' : ack.error.message;
@@ -927,3 +927,8 @@ $.record.addEventListener('click', async () => {
 
 if (currentSession()) void showSignedIn();
 else showSignedOut();
+
+/** Who a chat is with, for its header and list entry: the peer of a direct chat, the group itself otherwise. */
+function peerOf(chat: Chat): { id: string; name: string; avatar: string | null } {
+  return chat.peer ?? { id: chat.id, name: chat.title ?? 'Group', avatar: chat.avatar };
+}
