@@ -126,6 +126,34 @@ describe('AsyncAPI document at /api/docs/asyncapi.yaml', () => {
     expect(synced.body.events.length).toBeGreaterThanOrEqual(4);
     for (const [i, event] of synced.body.events.entries()) check('ChatChange', event, `sync event ${i}`);
     for (const [i, m] of synced.body.messages.entries()) check('Message', m, `sync message ${i}`);
+
+    // A group: its creation, membership and role changes go live, and each is a system message.
+    const c = await createUser(t.http, { name: 'Carol' });
+    const sc = await t.online(c);
+    const groupEvents = {
+      updated: new Inbox(sc, 'chat:updated'),
+      added: new Inbox(sb, 'chat:member_added'),
+      role: new Inbox(sb, 'chat:member_role_changed'),
+      removed: new Inbox(sc, 'chat:member_removed'),
+    };
+    const group = await t.http.post(
+      '/api/chats',
+      { type: 'GROUP', title: 'Crew', memberIds: [c.id] },
+      a.accessToken,
+    );
+    expect(group.status).toBe(201);
+    check('ChatUpdated', (await groupEvents.updated.waitFor(1))[0], 'chat:updated');
+    await t.http.post(`/api/chats/${group.body.id}/members`, { userIds: [b.id] }, a.accessToken);
+    check('MemberAdded', (await groupEvents.added.waitFor(1))[0], 'chat:member_added');
+    await t.http.patch(`/api/chats/${group.body.id}/members/${b.id}`, { role: 'admin' }, a.accessToken);
+    check('MemberRoleChanged', (await groupEvents.role.waitFor(1))[0], 'chat:member_role_changed');
+    const toGroup = { chatId: group.body.id, content: 'Hello crew' };
+    check('MessageSend', toGroup, 'chat:message_send with chatId (client)');
+    check('AckMessageSend', await send(sb, toGroup), 'ack of a group message');
+    await t.http.post(`/api/chats/${group.body.id}/leave`, undefined, c.accessToken);
+    const removal = (await groupEvents.removed.waitFor(1))[0];
+    check('MemberRemoved', removal, 'chat:member_removed');
+    expect(removal?.message.kind).toBe('system');
     const graceStarted = t.app.clock.nextTimer(200);
     sa.close();
     await graceStarted;
