@@ -185,8 +185,9 @@ describe('while A blocks B', () => {
     expect(ack).toMatchObject({ ok: true, message: { id: expect.any(String) } });
     await settle(sa);
     expect(heard.items).toEqual([]);
-    expect(await chatList(t, a)).toEqual([]);
-    expect((await syncAll(t, a)).flatMap((p) => p.messages)).toEqual([]);
+    // Soft: each place where the message must not show is reported on its own.
+    expect.soft(await chatList(t, a)).toEqual([]);
+    expect.soft((await syncAll(t, a)).flatMap((p) => p.messages)).toEqual([]);
   });
 
   it('no typing either way', async () => {
