@@ -1,4 +1,19 @@
-import type { ChatChange, MessageView, SyncPage } from '../../src/contract/views.js';
+import type {
+  ChatChange,
+  ChatRole,
+  HistoryVisibility,
+  MessageView,
+  SyncPage,
+} from '../../src/contract/views.js';
+
+/** What a client knows of a group from its system messages: settings, and who is in it in which role. */
+export interface GroupRoster {
+  title: string | null;
+  avatar?: string | null;
+  historyVisibility?: HistoryVisibility;
+  /** userId -> role. */
+  members: Record<string, ChatRole>;
+}
 
 /**
  * What a client keeps of its chats, built the way a client builds it: from messages and from the changes
@@ -7,12 +22,52 @@ import type { ChatChange, MessageView, SyncPage } from '../../src/contract/views
  */
 export class ChatState {
   private readonly messages = new Map<string, MessageView>();
+  private readonly rosters = new Map<string, GroupRoster>();
 
   constructor(private readonly viewerId: string) {}
 
-  /** A message as given (new, or in its current state from history or sync). */
+  /**
+   * A message as given (new, or in its current state from history or sync). A group's system message,
+   * the first time it comes, also changes what this state knows of the group's settings and members.
+   */
   put(message: MessageView): void {
+    const known = this.messages.has(message.id);
     this.messages.set(message.id, structuredClone(message));
+    if (!known && message.kind === 'system' && message.event) this.applySystem(message);
+  }
+
+  /** The group as its system messages (applied in seq order) describe it; undefined before any. */
+  roster(chatId: string): GroupRoster | undefined {
+    return this.rosters.get(chatId);
+  }
+
+  private applySystem(message: MessageView): void {
+    const event = message.event!;
+    let roster = this.rosters.get(message.chatId);
+    if (!roster) {
+      roster = { title: null, members: {} };
+      this.rosters.set(message.chatId, roster);
+    }
+    switch (event.type) {
+      case 'created':
+        roster.title = event.title;
+        roster.members[message.sender.id] = 'owner';
+        for (const id of event.userIds) roster.members[id] = 'member';
+        return;
+      case 'updated':
+        if (event.title !== undefined) roster.title = event.title;
+        if (event.avatar !== undefined) roster.avatar = event.avatar;
+        if (event.historyVisibility !== undefined) roster.historyVisibility = event.historyVisibility;
+        return;
+      case 'member_added':
+        for (const id of event.userIds) roster.members[id] = 'member';
+        return;
+      case 'member_removed':
+        delete roster.members[event.userId];
+        return;
+      case 'member_role_changed':
+        roster.members[event.userId] = event.role;
+    }
   }
 
   apply(change: ChatChange): void {
