@@ -1,0 +1,37 @@
+// People: the lookup behind "Find people" and every member picker, and the small round avatar (a picture
+// when the URL is http(s), else initials) shown beside a person or a group.
+import { api, type PublicUser } from './api';
+import { h } from './dom';
+import { safeUrl } from './urls';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `text` is a user id (a uuid), which a picker may take as it is. */
+export function isUserId(text: string): boolean {
+  return UUID.test(text.trim());
+}
+
+/** `GET /api/users?q=`: people by name or email. */
+export async function findPeople(q: string, limit = 10): Promise<PublicUser[]> {
+  const { items } = await api<{ items: PublicUser[] }>(
+    `/api/users?${new URLSearchParams({ q, limit: String(limit) })}`,
+  );
+  return items;
+}
+
+/** Up to two letters: the first of the first two words ("Book club" → "BC"). */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.slice(0, 2).map((word) => [...word][0] ?? '');
+  return letters.join('').toUpperCase() || '?';
+}
+
+/** A decorative avatar (the name is always said beside it). */
+export function avatar(name: string, url: string | null | undefined): HTMLElement {
+  const src = safeUrl(url);
+  return h(
+    'span',
+    { class: 'avatar', 'aria-hidden': 'true' },
+    src ? h('img', { src: src.href, alt: '', referrerpolicy: 'no-referrer' }) : initials(name),
+  );
+}
