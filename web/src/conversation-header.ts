@@ -52,7 +52,9 @@ export function renderConversationHeader(el: HeaderElements, chat: ChatState, ho
 
 function renderActions(actions: HTMLElement, chat: ChatState, hooks: HeaderHooks): void {
   const meId = hooks.meId();
-  if (chat.type === 'GROUP') {
+  if (chat.type === 'GROUP' && chat.removed) {
+    actions.replaceChildren();
+  } else if (chat.type === 'GROUP') {
     const info = h('button', { type: 'button', class: 'secondary header-button' }, 'Group info');
     info.addEventListener('click', () => hooks.openGroupInfo(chat.id));
     actions.replaceChildren(info);

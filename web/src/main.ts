@@ -579,10 +579,11 @@ function receive(message: Message, live: boolean): void {
   if ((chat.lastMessage?.seq ?? 0) < message.seq) {
     chat.lastMessage = message;
     chat.updatedAt = message.createdAt;
-    if (!mine && message.seq > chat.readSeq) chat.unreadCount += 1;
+    // System messages are notices: never unread, and one's own does not move one's read mark.
+    if (!mine && message.seq > chat.readSeq && message.kind !== 'system') chat.unreadCount += 1;
     if (groups.received(chat, message)) return;
   }
-  if (mine) {
+  if (mine && message.kind !== 'system') {
     // Sending moves one's read mark to one's own message.
     chat.readSeq = Math.max(chat.readSeq, message.seq);
     chat.unreadCount = 0;

@@ -19,10 +19,13 @@ export async function findPeople(q: string, limit = 10): Promise<PublicUser[]> {
   return items;
 }
 
-/** Up to two letters: the first of the first two words ("Book club" → "BC"). */
+/** Up to two letters: the first letter or digit of the first two words that have one ("Book club" → "BC"). */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.slice(0, 2).map((word) => [...word][0] ?? '');
+  const letters = name
+    .split(/\s+/)
+    .map((word) => word.match(/[\p{L}\p{N}]/u)?.[0])
+    .filter((letter) => !!letter)
+    .slice(0, 2);
   return letters.join('').toUpperCase() || '?';
 }
 
