@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
+import { BlocksModule } from './blocks/blocks.module.js';
 import { ChatsModule } from './chats/chats.module.js';
 import { LoggerModule } from './common/logging/logger.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
@@ -12,6 +13,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { DatabaseHandle } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DocsModule } from './docs/docs.module.js';
+import { GroupsModule } from './groups/groups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MessagesModule } from './messages/messages.module.js';
@@ -45,6 +47,8 @@ export class AppModule {
         AuthModule,
         UsersModule,
         ChatsModule,
+        GroupsModule,
+        BlocksModule,
         MessagesModule,
         MediaModule,
         DocsModule,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { BlocksDataModule } from '../blocks/blocks-data.module.js';
 import { MessagesDataModule } from '../messages/messages-data.module.js';
 import { RealtimeModule } from '../realtime/realtime.module.js';
 import { ChatCache } from './chat-cache.js';
@@ -9,7 +10,7 @@ import { ChatsRepository } from './chats.repository.js';
 import { ChatsService } from './chats.service.js';
 
 @Module({
-  imports: [AuthModule, RealtimeModule, MessagesDataModule],
+  imports: [AuthModule, RealtimeModule, MessagesDataModule, BlocksDataModule],
   controllers: [ChatsController],
   providers: [ChatsService, ChatsRepository, ChatCache, ChatEvents],
   exports: [ChatsService],

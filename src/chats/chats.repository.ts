@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ChatRole, HistoryVisibility } from '../contract/views.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
+import type { Roster } from './chat-cache.js';
 
 export interface Mark {
   seq: number;
@@ -12,6 +14,11 @@ export interface Mark {
 export interface ChatRow {
   id: string;
   type: 'DIRECT' | 'GROUP';
+  title: string | null;
+  avatar: string | null;
+  memberCount: number;
+  role: ChatRole | null;
+  historyVisibility: HistoryVisibility;
   lastSeq: number;
   lastReadSeq: number;
   unreadCount: number;
@@ -20,8 +27,9 @@ export interface ChatRow {
   updatedAt: Date;
   /** updated_at in PostgreSQL's own text form: keeps the microseconds a Date would drop. */
   cursorTime: string;
-  peerId: string;
-  peerName: string;
+  /** Direct chats only. */
+  peerId: string | null;
+  peerName: string | null;
   peerAvatar: string | null;
   /** The newest message the caller has not hidden. */
   lastMessageId: string | null;
@@ -44,7 +52,7 @@ export class ChatsRepository {
   ): Promise<{ id: string; created: boolean }> {
     const [row] = await this.database.query<{ id: string; created: boolean }>(
       `WITH chat AS (
-         INSERT INTO chats (id, type, direct_key) VALUES ($1, 'DIRECT', $2)
+         INSERT INTO chats (id, type, direct_key, member_count) VALUES ($1, 'DIRECT', $2, cardinality($3::uuid[]))
          ON CONFLICT (direct_key) DO UPDATE SET direct_key = EXCLUDED.direct_key
          RETURNING id, (xmax = 0) AS created
        ), members AS (
@@ -58,39 +66,78 @@ export class ChatsRepository {
     return row!;
   }
 
-  async memberIds(chatId: string): Promise<string[]> {
-    const rows = await this.database.query<{ userId: string }>(
-      `SELECT user_id AS "userId" FROM chat_members WHERE chat_id = $1`,
+  /** The chat's current members (oldest first) and its version; undefined when there is no such chat. */
+  async roster(chatId: string): Promise<Roster | undefined> {
+    const rows = await this.database.query<{
+      type: 'DIRECT' | 'GROUP';
+      version: number;
+      userId: string | null;
+      floor: number;
+    }>(
+      `SELECT c.type::text AS type, c.state_seq AS version, cm.user_id AS "userId",
+              CASE WHEN c.type = 'GROUP' AND c.history_visibility = 'since_join' THEN cm.joined_seq ELSE 0 END AS floor
+       FROM chats c LEFT JOIN chat_members cm ON cm.chat_id = c.id AND cm.left_seq IS NULL
+       WHERE c.id = $1
+       ORDER BY cm.joined_seq, cm.user_id`,
       [chatId],
     );
-    return rows.map((r) => r.userId);
+    const first = rows[0];
+    if (!first) return undefined;
+    const members = rows.flatMap((r) => (r.userId ? [[r.userId, r.floor] as const] : []));
+    return {
+      version: first.version,
+      type: first.type,
+      ids: members.map(([id]) => id),
+      floors: new Map(members),
+    };
+  }
+
+  /** The chat's version (state_seq), or undefined when there is no such chat. */
+  async version(chatId: string): Promise<number | undefined> {
+    const [row] = await this.database.query<{ version: number }>(
+      `SELECT state_seq AS version FROM chats WHERE id = $1`,
+      [chatId],
+    );
+    return row?.version;
   }
 
   /** The caller's chats, most recently active first, keyset-paged on (updated_at, id). */
-  async listChats(userId: string, limit: number, before?: { time: string; id: string }): Promise<ChatRow[]> {
+  async listChats(
+    userId: string,
+    limit: number,
+    receiptsMax: number,
+    before?: { time: string; id: string },
+  ): Promise<ChatRow[]> {
     return this.chatRows(
-      `me.user_id = $1 ${before ? 'AND (c.updated_at, c.id) < ($3::timestamptz, $4::uuid)' : ''}`,
-      before ? [userId, limit, before.time, before.id] : [userId, limit],
+      `me.user_id = $1 ${before ? 'AND (c.updated_at, c.id) < ($4::timestamptz, $5::uuid)' : ''}`,
+      before ? [userId, limit, receiptsMax, before.time, before.id] : [userId, limit, receiptsMax],
     );
   }
 
-  async getChat(userId: string, chatId: string): Promise<ChatRow | undefined> {
-    const [row] = await this.chatRows('me.user_id = $1 AND c.id = $3', [userId, 1, chatId]);
+  async getChat(userId: string, chatId: string, receiptsMax: number): Promise<ChatRow | undefined> {
+    const [row] = await this.chatRows('me.user_id = $1 AND c.id = $4', [userId, 1, receiptsMax, chatId]);
     return row;
   }
 
   // The peer of a chat with oneself is oneself. The unread count is O(1): message_count - last_read_num -
   // unread_removed (see chat_members in the schema). The last message is the newest the member has not
-  // hidden: almost always the chat's newest, found through (chat_id, seq) without a scan.
+  // hidden: almost always the chat's newest, found through (chat_id, seq) without a scan. A group's marks
+  // are those every other member has reached, in groups small enough to share receipts ($3), else 0.
   private async chatRows(where: string, params: unknown[]): Promise<ChatRow[]> {
     const rows = await this.database.query<Omit<ChatRow, 'updatedAt'> & { updatedAt: string | Date }>(
-      `SELECT c.id, c.type::text AS type, c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
+      `SELECT c.id, c.type::text AS type, c.title, c.avatar_url AS avatar, c.member_count AS "memberCount",
+              me.role, c.history_visibility AS "historyVisibility",
+              c.last_seq AS "lastSeq", me.last_read_seq AS "lastReadSeq",
               c.message_count - me.last_read_num - me.unread_removed AS "unreadCount",
-              COALESCE(peer.last_read_seq, me.last_read_seq) AS "peerReadSeq",
-              COALESCE(peer.last_delivered_seq, me.last_delivered_seq) AS "peerDeliveredSeq",
+              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.last_read_seq, me.last_read_seq)
+                   ELSE COALESCE(others.read_seq, 0) END AS "peerReadSeq",
+              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.last_delivered_seq, me.last_delivered_seq)
+                   ELSE COALESCE(others.delivered_seq, 0) END AS "peerDeliveredSeq",
               c.updated_at AS "updatedAt", c.updated_at::text AS "cursorTime",
-              COALESCE(peer.id, self.id) AS "peerId", COALESCE(peer.name, self.name) AS "peerName",
-              CASE WHEN peer.id IS NULL THEN self.avatar_url ELSE peer.avatar_url END AS "peerAvatar",
+              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.id, self.id) END AS "peerId",
+              CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.name, self.name) END AS "peerName",
+              CASE WHEN c.type <> 'DIRECT' THEN NULL WHEN peer.id IS NULL THEN self.avatar_url
+                   ELSE peer.avatar_url END AS "peerAvatar",
               last.id AS "lastMessageId"
        FROM chat_members me
        JOIN chats c ON c.id = me.chat_id
@@ -98,15 +145,21 @@ export class ChatsRepository {
        LEFT JOIN LATERAL (
          SELECT u.id, u.name, u.avatar_url, o.last_read_seq, o.last_delivered_seq
          FROM chat_members o JOIN users u ON u.id = o.user_id
-         WHERE o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
+         WHERE c.type = 'DIRECT' AND o.chat_id = c.id AND o.user_id <> me.user_id LIMIT 1
        ) peer ON true
+       LEFT JOIN LATERAL (
+         SELECT min(o.last_read_seq) AS read_seq, min(o.last_delivered_seq) AS delivered_seq
+         FROM chat_members o
+         WHERE c.type = 'GROUP' AND c.member_count <= $3 AND o.chat_id = c.id AND o.user_id <> me.user_id
+           AND o.left_seq IS NULL
+       ) others ON true
        LEFT JOIN LATERAL (
          SELECT m.id FROM messages m
          WHERE m.chat_id = c.id AND m.seq <= c.last_message_seq AND NOT EXISTS (
            SELECT FROM message_hides h WHERE h.user_id = me.user_id AND h.chat_id = m.chat_id AND h.message_seq = m.seq)
          ORDER BY m.seq DESC LIMIT 1
        ) last ON true
-       WHERE ${where}
+       WHERE me.left_seq IS NULL AND ${where}
        ORDER BY c.updated_at DESC, c.id DESC
        LIMIT $2`,
       params,

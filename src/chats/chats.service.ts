@@ -1,45 +1,64 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { BlocksRepository } from '../blocks/blocks.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { RateLimiters } from '../common/rate-limit/rate-limiters.js';
+import { pageOfRows } from '../common/validation/keyset-cursor.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import type { DeliveryReceipt, ReadReceipt } from '../contract/events.js';
 import type { ChatView, Page } from '../contract/views.js';
 import { SQLSTATE, sqlState } from '../database/sqlstate.js';
 import { MessagesRepository } from '../messages/messages.repository.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import { TypingService } from '../realtime/typing.service.js';
-import { ChatCache, directKey } from './chat-cache.js';
+import { ChatCache, directKey, type Roster } from './chat-cache.js';
 import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import { type ChatRow, ChatsRepository } from './chats.repository.js';
 
-/** Chats and who is in them: direct chats, the chat list, membership, read and delivered marks, typing. */
+/**
+ * Chats and who is in them: direct chats, the chat list, rosters, read and delivered marks, typing. In
+ * groups above GROUP_RECEIPTS_MAX members, receipts and typing go to nobody else.
+ */
 @Injectable()
 export class ChatsService {
   private readonly pendingDirect = new Map<string, Promise<string>>();
+  private readonly receiptsMax: number;
 
   constructor(
     private readonly chats: ChatsRepository,
     private readonly messages: MessagesRepository,
+    private readonly blocks: BlocksRepository,
     private readonly cache: ChatCache,
     private readonly emitter: RealtimeEmitter,
     private readonly typing: TypingService,
     private readonly limits: RateLimiters,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.receiptsMax = config.groups.receiptsMax;
+  }
 
   async openDirect(userId: string, peerId: string): Promise<{ chat: ChatView; created: boolean }> {
     const { id, created } = await this.createDirect(userId, peerId);
-    const row = await this.chats.getChat(userId, id);
-    return { chat: (await this.views(userId, [row!]))[0]!, created };
+    return { chat: await this.chatView(userId, id), created };
+  }
+
+  /** A chat as the caller, a current member, sees it; 404 otherwise. */
+  async chatView(userId: string, chatId: string): Promise<ChatView> {
+    const row = await this.chats.getChat(userId, chatId, this.receiptsMax);
+    if (!row) throw new AppError('CHAT_NOT_FOUND');
+    return (await this.views(userId, [row]))[0]!;
   }
 
   async listChats(userId: string, limit: number, cursor?: string): Promise<Page<ChatView>> {
-    const rows = await this.chats.listChats(userId, limit + 1, cursor ? decodeChatCursor(cursor) : undefined);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: await this.views(userId, page),
-      nextCursor: rows.length > limit && last ? encodeChatCursor(last) : null,
-    };
+    const rows = await this.chats.listChats(
+      userId,
+      limit + 1,
+      this.receiptsMax,
+      cursor ? decodeChatCursor(cursor) : undefined,
+    );
+    const page = pageOfRows(rows, limit, encodeChatCursor);
+    return { items: await this.views(userId, page.rows), nextCursor: page.nextCursor };
   }
 
   /**
@@ -53,9 +72,9 @@ export class ChatsService {
     exceptSocketId?: string,
   ): Promise<{ receipt: ReadReceipt; unreadCount: number }> {
     await this.limits.consume('receipts', userId);
-    const members = await this.membersFor(chatId, userId);
+    const roster = await this.currentRosterFor(chatId, userId);
     const message = await this.messages.findInChat(chatId, messageId);
-    if (!message) throw new AppError('MESSAGE_NOT_FOUND');
+    if (!message || message.seq < roster.floors.get(userId)!) throw new AppError('MESSAGE_NOT_FOUND');
     const mark = await this.chats.markRead(chatId, userId, message.seq, message.num);
     if (!mark) throw new AppError('CHAT_NOT_FOUND');
     const receipt: ReadReceipt = {
@@ -65,7 +84,8 @@ export class ChatsService {
       seq: mark.seq,
       readAt: new Date().toISOString(),
     };
-    if (mark.changed) this.emitter.toUsers(members, 'chat:message_read', receipt, exceptSocketId);
+    const audience = this.sharesReceipts(roster) ? roster.ids : [userId];
+    if (mark.changed) this.emitter.toUsers(audience, 'chat:message_read', receipt, exceptSocketId);
     return { receipt, unreadCount: Math.max(0, mark.unreadCount) };
   }
 
@@ -76,9 +96,9 @@ export class ChatsService {
     messageId: string,
   ): Promise<{ receipt: DeliveryReceipt }> {
     await this.limits.consume('receipts', userId);
-    await this.membersFor(chatId, userId);
+    const roster = await this.currentRosterFor(chatId, userId);
     const message = await this.messages.findInChat(chatId, messageId);
-    if (!message) throw new AppError('MESSAGE_NOT_FOUND');
+    if (!message || message.seq < roster.floors.get(userId)!) throw new AppError('MESSAGE_NOT_FOUND');
     const mark = await this.chats.markDelivered(chatId, userId, message.seq);
     if (!mark) throw new AppError('CHAT_NOT_FOUND');
     const receipt: DeliveryReceipt = {
@@ -88,41 +108,78 @@ export class ChatsService {
       seq: mark.seq,
       deliveredAt: new Date().toISOString(),
     };
-    if (mark.changed && message.senderId !== userId) {
+    if (mark.changed && message.senderId !== userId && this.sharesReceipts(roster)) {
       this.emitter.toUsers([message.senderId], 'chat:message_delivered', receipt);
     }
     return { receipt };
   }
 
-  /** Starts, refreshes or stops the user's typing in a chat (by id, or the direct chat with receiverId). */
+  /**
+   * Starts, refreshes or stops the user's typing in a chat (by id, or the direct chat with receiverId):
+   * to the other members, but not to anyone blocked by or blocking the typist.
+   */
   async setTyping(userId: string, target: { chatId?: string; receiverId?: string }, isTyping: boolean) {
     await this.limits.consume('typing', userId);
     const chatId = target.chatId ?? (await this.existingDirect(userId, target.receiverId!));
     if (!chatId) throw new AppError('CHAT_NOT_FOUND');
-    const members = await this.membersFor(chatId, userId);
+    const roster = await this.currentRosterFor(chatId, userId);
+    if (!this.sharesReceipts(roster)) return;
+    const others = roster.ids.filter((id) => id !== userId);
+    const shunned = await this.blocks.blockedEitherWay(userId, others);
     await this.typing.update(
       userId,
       chatId,
-      members.filter((id) => id !== userId),
+      others.filter((id) => !shunned.has(id)),
       isTyping,
     );
   }
 
-  /** The members of a chat the caller belongs to; 404 otherwise, so an id reveals nothing. */
-  async membersFor(chatId: string, userId: string): Promise<readonly string[]> {
-    const members = await this.membersOf(chatId);
-    if (!members.includes(userId)) throw new AppError('CHAT_NOT_FOUND');
-    return members;
+  /**
+   * The roster of a chat the caller belongs to, as it stands now (a group's version is read, so a member
+   * removed through another instance is refused at once); 404 otherwise, so an id reveals nothing.
+   */
+  async currentRosterFor(chatId: string, userId: string): Promise<Roster> {
+    const cached = this.cache.rosterOf(chatId);
+    const roster =
+      cached?.type === 'DIRECT' ? cached : await this.roster(chatId, await this.chats.version(chatId));
+    if (!roster?.floors.has(userId)) throw new AppError('CHAT_NOT_FOUND');
+    return roster;
   }
 
-  /** The members of a chat (none for one that does not exist). */
-  async membersOf(chatId: string): Promise<readonly string[]> {
-    let members = this.cache.membersOf(chatId);
-    if (!members) {
-      members = await this.chats.memberIds(chatId);
-      if (members.length > 0) this.cache.rememberMembers(chatId, members);
-    }
-    return members;
+  /**
+   * The roster of a chat the caller belongs to, as this process knows it (read again when it does not
+   * list the caller): the send path's check. The database refuses a message from someone no longer in it.
+   */
+  async rosterFor(chatId: string, userId: string): Promise<Roster> {
+    let roster = this.cache.rosterOf(chatId);
+    if (!roster?.floors.has(userId)) roster = await this.load(chatId);
+    if (!roster?.floors.has(userId)) throw new AppError('CHAT_NOT_FOUND');
+    return roster;
+  }
+
+  /** The roster of a chat the caller belongs to, if this process has it at hand: no lookup. */
+  cachedRosterFor(chatId: string, userId: string): Roster | undefined {
+    const roster = this.cache.rosterOf(chatId);
+    return roster?.floors.has(userId) ? roster : undefined;
+  }
+
+  /** The chat's roster at `version` or later (read again if the one at hand is older). */
+  async roster(chatId: string, version: number | undefined): Promise<Roster | undefined> {
+    if (version === undefined) return undefined;
+    const cached = this.cache.rosterOf(chatId);
+    if (cached && cached.version >= version) return cached;
+    return this.load(chatId);
+  }
+
+  /** Receipts and typing go to every member of direct chats and of groups up to GROUP_RECEIPTS_MAX. */
+  sharesReceipts(roster: Roster): boolean {
+    return roster.type === 'DIRECT' || roster.ids.length <= this.receiptsMax;
+  }
+
+  private async load(chatId: string): Promise<Roster | undefined> {
+    const roster = await this.chats.roster(chatId);
+    if (roster) this.cache.remember(chatId, roster);
+    return roster;
   }
 
   /** The id of the direct chat of two users, if it exists; never creates one. */
@@ -176,7 +233,12 @@ export class ChatsService {
     return rows.map((row) => ({
       id: row.id,
       type: row.type,
-      peer: { id: row.peerId, name: row.peerName, avatar: row.peerAvatar },
+      peer: row.peerId ? { id: row.peerId, name: row.peerName!, avatar: row.peerAvatar } : null,
+      title: row.title,
+      avatar: row.avatar,
+      memberCount: row.memberCount,
+      role: row.role,
+      historyVisibility: row.type === 'GROUP' ? row.historyVisibility : null,
       lastMessage: row.lastMessageId ? (lastMessages.get(row.lastMessageId) ?? null) : null,
       unreadCount: Math.max(0, row.unreadCount),
       readSeq: row.lastReadSeq,

@@ -140,6 +140,9 @@ export const envSchema = z.object({
       }
       return seconds;
     }),
+  // A group's size cap; above GROUP_RECEIPTS_MAX members, no per-user receipts or typing are broadcast.
+  GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(1000),
+  GROUP_RECEIPTS_MAX: z.coerce.number().int().min(0).max(100_000).default(100),
   PUBLIC_URL: optionalUrl(['http', 'https']),
   S3_BUCKET: optionalText(),
   S3_REGION: optionalText(),

@@ -57,6 +57,8 @@ export interface BootConfig {
   media: { maxBytes: number; quotaBytes: number; urlTtlSeconds: number; s3?: S3Config };
   /** How long an author may edit or delete for everyone after sending; null: no limit. */
   messages: { editWindowSeconds: number | null };
+  /** Groups: most members, and most members for which receipts and typing go to everyone. */
+  groups: { maxMembers: number; receiptsMax: number };
   /** Variables that were given but are not read, each with the reason: the boot log names them. */
   ignored: { name: string; reason: string }[];
 }
@@ -139,6 +141,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
       s3: s3Config(env),
     },
     messages: { editWindowSeconds: env.MESSAGE_EDIT_WINDOW },
+    groups: { maxMembers: env.GROUP_MAX_MEMBERS, receiptsMax: env.GROUP_RECEIPTS_MAX },
     ignored: ignoredVariables(env, fileKeys),
   };
 }

@@ -5,16 +5,25 @@
  */
 import type { ErrorCode } from '../common/errors/error-catalog.js';
 import type {
+  ChatUpdatedEvent,
   MediaType,
+  MemberAddedEvent,
+  MemberRemovedEvent,
+  MemberRoleChangedEvent,
   MessageDeletedEvent,
   MessageEditedEvent,
   MessageView,
   ReactionUpdatedEvent,
 } from './views.js';
 
-/** `chat:message_send` exactly as the seed names it (`LiveMediaType` in, `mediaType` out). */
+/**
+ * `chat:message_send` exactly as the seed names it (`LiveMediaType` in, `mediaType` out). Exactly one of
+ * `receiverId` (the direct chat with that user, made by its first message) and `chatId` (a chat the
+ * sender is a member of: a group, or a direct chat).
+ */
 export interface MessageSendPayload {
-  receiverId: string;
+  receiverId?: string;
+  chatId?: string;
   content?: string;
   mediaUrl?: string | null;
   LiveMediaType?: MediaType | null;
@@ -108,19 +117,33 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  /** To every socket of sender and receiver, once the message is committed. */
+  /** To every socket of sender and receiver (of every member, in a group), once the message is committed. */
   'chat:message_receive': (message: MessageView) => void;
+  /** A group was created (to its first members) or its settings changed (to every member). */
+  'chat:updated': (event: ChatUpdatedEvent) => void;
+  /** People were added to a group: to every member, the new ones included. */
+  'chat:member_added': (event: MemberAddedEvent) => void;
+  /** Someone was removed from a group or left it: to every member and to them; then nothing more to them. */
+  'chat:member_removed': (event: MemberRemovedEvent) => void;
+  /** A member's role changed: to every member. */
+  'chat:member_role_changed': (event: MemberRoleChangedEvent) => void;
   /** To every socket of every member, once the edit is committed. */
   'chat:message_edited': (event: MessageEditedEvent) => void;
   /** For everyone: to every socket of every member; for `me`: to the deleter's own sockets only. */
   'chat:message_deleted': (event: MessageDeletedEvent) => void;
   /** To every socket of every member, once the change is committed. */
   'chat:reaction_updated': (event: ReactionUpdatedEvent) => void;
-  /** To the other member's sockets and the reader's other sockets, when a read mark moves forward. */
+  /**
+   * To the other members' sockets and the reader's other sockets, when a read mark moves forward; in a
+   * group above GROUP_RECEIPTS_MAX members, to the reader's other sockets only.
+   */
   'chat:message_read': (receipt: ReadReceipt) => void;
-  /** To the sender's sockets, when a receiver's device confirms a message. */
+  /** To the sender's sockets, when a receiver's device confirms a message (not in groups above GROUP_RECEIPTS_MAX). */
   'chat:message_delivered': (receipt: DeliveryReceipt) => void;
-  /** To the peer's sockets; `isTyping: false` also comes by itself about 5 s after the last refresh. */
+  /**
+   * To the other members' sockets (none in groups above GROUP_RECEIPTS_MAX); `isTyping: false` also comes
+   * by itself a few seconds after the last refresh.
+   */
   'chat:typing': (event: TypingEvent) => void;
   /** To a user's chat peers, when their first socket connects or (after a grace period) their last one leaves. */
   'presence:update': (event: PresenceEvent) => void;
@@ -143,6 +166,10 @@ export const CLIENT_EVENTS = [
 
 export const SERVER_EVENTS = [
   'chat:message_receive',
+  'chat:updated',
+  'chat:member_added',
+  'chat:member_removed',
+  'chat:member_role_changed',
   'chat:message_edited',
   'chat:message_deleted',
   'chat:reaction_updated',

@@ -40,10 +40,14 @@ const contentSchema = storableText().transform((value, ctx) => {
   return content;
 });
 
+/** Where a message goes: the direct chat with a user, or a chat by id. */
+export type SendTarget = { chatId: string; receiverId: null } | { chatId: null; receiverId: string };
+
 /** `chat:message_send`. Unknown keys are dropped; `senderId` is never read from the payload. */
 export const messageSendSchema = z
   .object({
-    receiverId: uuidField('user'),
+    receiverId: uuidField('user').optional(),
+    chatId: uuidField('chat').optional(),
     content: contentSchema.optional(),
     mediaUrl: mediaUrlSchema.nullish(),
     LiveMediaType: z.enum(MEDIA_TYPES, { message: 'must be VIDEO or AUDIO' }).nullish(),
@@ -51,6 +55,9 @@ export const messageSendSchema = z
     replyToId: uuidField('message').nullish(),
   })
   .transform((input, ctx) => {
+    if ((input.receiverId === undefined) === (input.chatId === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['receiverId'], message: 'give receiverId or chatId, not both' });
+    }
     const content = input.content ?? '';
     const media = input.mediaUrl ?? null;
     if (input.content === undefined && !media) {
@@ -62,8 +69,11 @@ export const messageSendSchema = z
       ctx.addIssue({ code: 'custom', path: ['LiveMediaType'], message: 'needs a mediaUrl' });
     }
     const mediaType: MediaType | null = media ? (input.LiveMediaType ?? inferMediaType(media.url)) : null;
+    const target: SendTarget = input.chatId
+      ? { chatId: input.chatId, receiverId: null }
+      : { chatId: null, receiverId: input.receiverId! };
     return {
-      receiverId: input.receiverId,
+      ...target,
       content,
       mediaUrl: media?.href ?? null,
       mediaType,

@@ -34,6 +34,8 @@ export interface DatabaseHandle {
   writerQuery: QueryFn;
   /** Runs `work` in one transaction on the writer's connection: its statements commit together, or none. */
   writerTransaction<T>(work: (query: QueryFn) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction on the shared pool (a group's membership changes). */
+  transaction<T>(work: (query: QueryFn) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   /** Runs `hook` at close, before the connections go (last writes of a clean stop). */
   beforeClose(hook: () => Promise<void>): void;
@@ -79,29 +81,32 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
     query: queryOn(pool),
     writerQuery: queryOn(writerPool),
-    writerTransaction: async (work) => {
-      const client = await writerPool.connect();
-      // A connection whose rollback failed is in an unknown state: the pool drops it instead of reusing it.
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await work(
-          async (text, values, name) => (await client.query({ text, values, name })).rows,
-        );
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    writerTransaction: (work) => transactionOn(writerPool, work),
+    transaction: (work) => transactionOn(pool, work),
     ping: async () => void (await pool.query('SELECT 1')),
     close: async () => void (await Promise.all(pools.map((p) => p.end()))),
   });
+}
+
+async function transactionOn<T>(pool: pg.Pool, work: (query: QueryFn) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A connection whose rollback failed is in an unknown state: the pool drops it instead of reusing it.
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(
+      async (text, values, name) => (await client.query({ text, values, name })).rows,
+    );
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 // How long a DATA_DIR lock may go without its holder touching it before another process takes it over
@@ -129,6 +134,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     query,
     writerQuery: query,
     writerTransaction: (work) =>
+      client.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
+    transaction: (work) =>
       client.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
     ping: async () => void (await client.query('SELECT 1')),
     close: async () => {

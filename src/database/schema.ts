@@ -107,6 +107,15 @@ export const chats = pgTable('chats', {
   // Messages ever sent in the chat (each numbered in `messages.num`), and the seq of the newest.
   messageCount: integer('message_count').notNull().default(0),
   lastMessageSeq: integer('last_message_seq').notNull().default(0),
+  // Groups only: what members see of the group.
+  title: text('title'),
+  avatarUrl: text('avatar_url'),
+  // What a new member may read: 'since_join' (from the system message that added them) or 'all'.
+  historyVisibility: text('history_visibility').notNull().default('since_join'),
+  memberCount: integer('member_count').notNull().default(0),
+  // The seq of the last change to who is in the chat or what they may see: the version of every cached
+  // member list. A message's statement reads it under the chat row's lock.
+  stateSeq: integer('state_seq').notNull().default(0),
   ...timestamps,
 });
 
@@ -129,8 +138,21 @@ export const chatMembers = pgTable(
     // Set by the member's first message: their presence shows only to people they have written to.
     hasSent: boolean('has_sent').notNull().default(false),
     joinedAt: timestamp('joined_at', { withTimezone: true }).notNull().defaultNow(),
+    // Groups: 'owner', 'admin' or 'member'; null in direct chats.
+    role: text('role'),
+    // The seq of the system message that added the member (0 in direct chats), and of the one that
+    // removed them: a member who left keeps the row (their messages stay), with left_seq set.
+    joinedSeq: integer('joined_seq').notNull().default(0),
+    leftSeq: integer('left_seq'),
   },
-  (t) => [primaryKey({ columns: [t.chatId, t.userId] }), index('chat_members_user_id_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.userId] }),
+    index('chat_members_user_id_idx').on(t.userId),
+    // Member lists page current members, oldest first.
+    index('chat_members_chat_id_joined_seq_idx')
+      .on(t.chatId, t.joinedSeq, t.userId)
+      .where(sql`${t.leftSeq} IS NULL`),
+  ],
 );
 
 export const messages = pgTable(
@@ -157,6 +179,9 @@ export const messages = pgTable(
     txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    // 'system' for a group's membership and settings changes, which `event` records (see SystemEvent).
+    kind: text('kind').notNull().default('user'),
+    event: jsonb('event'),
   },
   (t) => [
     // No foreign key: "the sender is a member of the chat" is kept by triggers (migration
@@ -227,6 +252,24 @@ export const messageHides = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.chatId, t.messageSeq] })],
+);
+
+/** Who blocks whom: the blocked person's direct messages never reach the blocker. */
+export const userBlocks = pgTable(
+  'user_blocks',
+  {
+    blockerId: uuid('blocker_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    blockedId: uuid('blocked_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.blockerId, t.blockedId] }),
+    index('user_blocks_blocked_id_idx').on(t.blockedId),
+  ],
 );
 
 /** An uploaded voice note or video. The bytes live in storage under `storage_key`; the type comes from them. */

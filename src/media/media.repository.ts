@@ -49,15 +49,18 @@ export class MediaRepository {
   }
 
   /**
-   * The upload if `userId` may fetch it: its owner, or a member of a chat where a message that is not
-   * deleted carries it.
+   * The upload if `userId` may fetch it: its owner, or a current member of a chat where a message that
+   * is not deleted carries it (and, in a since_join group, was written after they joined).
    */
   async findReadable(id: string, userId: string): Promise<MediaRecord | undefined> {
     const [row] = await this.database.query<MediaRow>(
       `SELECT ${MEDIA_COLUMNS} FROM media m
        WHERE m.id = $1 AND (m.owner_id = $2 OR EXISTS (
-         SELECT 1 FROM messages msg JOIN chat_members cm ON cm.chat_id = msg.chat_id AND cm.user_id = $2
-         WHERE msg.media_id = m.id AND msg.deleted_at IS NULL))`,
+         SELECT 1 FROM messages msg
+         JOIN chat_members cm ON cm.chat_id = msg.chat_id AND cm.user_id = $2 AND cm.left_seq IS NULL
+         JOIN chats c ON c.id = msg.chat_id
+         WHERE msg.media_id = m.id AND msg.deleted_at IS NULL
+           AND (c.history_visibility = 'all' OR msg.seq >= cm.joined_seq)))`,
       [id, userId],
     );
     return row && toRecord(row);

@@ -3,7 +3,7 @@ import type { ChatChange } from '../contract/views.js';
 import type { DatabaseHandle, QueryFn } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { NewMessage, WrittenMessage } from './message.types.js';
-import type { SeenBounds } from './sync.repository.js';
+import { BOUNDS_RELATION, boundsParams, type SeenBounds } from './sync.repository.js';
 
 /**
  * Media types travel as text[] (PGlite cannot encode an enum-array parameter) and are cast on insert.
@@ -27,9 +27,9 @@ import type { SeenBounds } from './sync.repository.js';
 export const INSERT_BATCH_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
-                       $7::text[], $8::timestamptz[], $9::int[], $10::uuid[], $11::uuid[])
+                       $7::text[], $8::timestamptz[], $9::int[], $10::uuid[], $11::uuid[], $12::uuid[])
     AS t(id, chat_id, sender_id, content, media_url, media_type, client_message_id, created_at, ord, media_id,
-         reply_to_id)
+         reply_to_id, receiver_id)
 ),
 existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
@@ -48,7 +48,7 @@ bumped AS (
   UPDATE chats c SET last_seq = c.last_seq + counts.n, message_count = c.message_count + counts.n,
                      last_message_seq = c.last_seq + counts.n, updated_at = now()
   FROM counts WHERE c.id = counts.chat_id
-  RETURNING c.id, c.last_seq - counts.n AS base, c.message_count - counts.n AS base_num
+  RETURNING c.id, c.last_seq - counts.n AS base, c.message_count - counts.n AS base_num, c.state_seq
 ),
 numbered AS (
   SELECT f.*, (b.base + row_number() OVER w)::int AS seq, (b.base_num + row_number() OVER w)::int AS num
@@ -64,13 +64,36 @@ inserted AS (
   ON CONFLICT (sender_id, client_message_id) DO NOTHING
   RETURNING id, seq, chat_id
 ),
+-- Direct messages to someone who blocks their sender: stored, and hidden from them as they are written.
+hidden AS MATERIALIZED (
+  SELECT n.chat_id, n.receiver_id AS user_id, n.seq, n.id FROM numbered n JOIN inserted i ON i.id = n.id
+  WHERE n.receiver_id IS NOT NULL
+    AND EXISTS (SELECT FROM user_blocks b WHERE b.blocker_id = n.receiver_id AND b.blocked_id = n.sender_id)
+),
+hides AS (
+  INSERT INTO message_hides (user_id, chat_id, message_seq, message_id)
+  SELECT user_id, chat_id, seq, id FROM hidden
+),
 own AS (
   SELECT chat_id, sender_id, max(seq) AS max_seq, max(num) AS max_num FROM numbered GROUP BY chat_id, sender_id
 ),
+-- One update per membership row (two updates of one row in a statement would not see each other): a
+-- sender's read mark moves to their own newest message; a blocker's unread leaves out what was hidden.
+marks AS (
+  SELECT chat_id, sender_id AS user_id, max_seq, max_num, 0 AS hid FROM own
+  UNION ALL
+  SELECT chat_id, user_id, NULL, NULL, count(*)::int FROM hidden GROUP BY chat_id, user_id
+),
 read_marks AS (
-  UPDATE chat_members cm SET last_read_seq = own.max_seq, last_read_num = own.max_num, unread_removed = 0,
-                             has_sent = true
-  FROM own WHERE cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
+  UPDATE chat_members cm SET
+    last_read_seq = COALESCE(k.max_seq, cm.last_read_seq), last_read_num = COALESCE(k.max_num, cm.last_read_num),
+    unread_removed = CASE WHEN k.max_seq IS NULL THEN cm.unread_removed + k.hid ELSE (
+      SELECT count(*)::int FROM hidden h WHERE h.chat_id = k.chat_id AND h.user_id = k.user_id AND h.seq > k.max_seq)
+    END,
+    has_sent = cm.has_sent OR k.max_seq IS NOT NULL
+  FROM (SELECT chat_id, user_id, max(max_seq) AS max_seq, max(max_num) AS max_num, sum(hid)::int AS hid
+        FROM marks GROUP BY chat_id, user_id) k
+  WHERE cm.chat_id = k.chat_id AND cm.user_id = k.user_id
 ),
 -- Read in the statement's snapshot, so before read_marks: senders writing in a chat for the first time.
 first_words AS (
@@ -78,14 +101,15 @@ first_words AS (
   JOIN chat_members cm ON cm.chat_id = own.chat_id AND cm.user_id = own.sender_id
   WHERE NOT cm.has_sent
 )
-SELECT id, seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
+SELECT i.id, i.seq, NULL::int AS ord, NULL::uuid AS "chatId", NULL::uuid AS "senderId", NULL::text AS content,
        NULL::text AS "mediaUrl", NULL::text AS "mediaType", NULL::uuid AS "mediaId", NULL::uuid AS "replyToId",
        NULL::text AS "clientMessageId", NULL::timestamptz AS "createdAt", false AS duplicate,
-       EXISTS (SELECT FROM first_words f WHERE f.chat_id = i.chat_id AND f.max_seq = i.seq) AS "firstWords"
-FROM inserted i
+       EXISTS (SELECT FROM first_words f WHERE f.chat_id = i.chat_id AND f.max_seq = i.seq) AS "firstWords",
+       b.state_seq AS "stateSeq", EXISTS (SELECT FROM hidden h WHERE h.id = i.id) AS "hiddenFromReceiver"
+FROM inserted i JOIN bumped b ON b.id = i.chat_id
 UNION ALL
 SELECT e.id, e.seq, e.ord, e.chat_id, e.sender_id, e.content, e.media_url, e.media_type::text, e.media_id,
-       e.reply_to_id, e.client_message_id, e.created_at, true, false
+       e.reply_to_id, e.client_message_id, e.created_at, true, false, 0, false
 FROM existing e`;
 
 /** The parameters of INSERT_BATCH_SQL for a batch: one array per column, then each row's position. */
@@ -102,12 +126,20 @@ export function insertBatchParams(batch: NewMessage[]): unknown[] {
     batch.map((_, ord) => ord),
     batch.map((m) => m.mediaId),
     batch.map((m) => m.replyToId),
+    batch.map((m) => m.receiverId),
   ];
 }
 
 /** A row of INSERT_BATCH_SQL: (id, seq) of a new message, or the whole stored original of a retry. */
 type BatchRow =
-  | { id: string; seq: number; duplicate: false; firstWords: boolean }
+  | {
+      id: string;
+      seq: number;
+      duplicate: false;
+      firstWords: boolean;
+      stateSeq: number;
+      hiddenFromReceiver: boolean;
+    }
   | (Omit<WrittenMessage, 'createdAt'> & {
       createdAt: string | Date;
       duplicate: true;
@@ -137,7 +169,7 @@ export interface NewChange {
  * `ok`: applied, with a seq. `unchanged`: already so (a second delete, a reaction already there), nothing
  * written. The rest refuse: `not_found` (no such message in a chat of the actor's), `deleted`, `forbidden`
  * (not the author), `expired` (edit window), `empty` (empty text on a message without media), `limit`
- * (reaction limits).
+ * (reaction limits), `system` (a group's system message, which nobody changes).
  */
 export type ChangeOutcome =
   | 'ok'
@@ -147,7 +179,8 @@ export type ChangeOutcome =
   | 'forbidden'
   | 'expired'
   | 'empty'
-  | 'limit';
+  | 'limit'
+  | 'system';
 
 export interface AppliedChange {
   outcome: ChangeOutcome;
@@ -160,6 +193,10 @@ export interface AppliedChange {
   count: number | null;
   /** Deletes for everyone: the upload the message carried, which may now be unused. */
   mediaId: string | null;
+  /** The chat's state_seq when the change was numbered: the version of the member list it goes to. */
+  stateSeq: number | null;
+  /** Members not to tell of the change (in a direct chat, a member who blocks its actor). */
+  mutedFor: string[];
 }
 
 export const REACTION_LIMITS = { perUser: 3, distinctEmoji: 20 } as const;
@@ -184,16 +221,22 @@ WITH input AS (
 ),
 target AS MATERIALIZED (
   SELECT i.*, m.chat_id, m.message_seq, m.sender_id, m.message_created_at, m.message_deleted_at,
-         m.message_media_url, m.message_media_id, mem.member IS NOT NULL AS member, hid.hidden IS NOT NULL AS hidden,
+         m.message_media_url, m.message_media_id, m.message_kind, mem.member IS NOT NULL AS member, mem.floor,
+         mem.direct, hid.hidden IS NOT NULL AS hidden,
          rx.emoji_count, rx.reacted, rx.own_reactions, rx.distinct_emoji
   FROM input i
   LEFT JOIN LATERAL (
     SELECT chat_id, seq AS message_seq, sender_id, created_at AS message_created_at,
-           deleted_at AS message_deleted_at, media_url AS message_media_url, media_id AS message_media_id
+           deleted_at AS message_deleted_at, media_url AS message_media_url, media_id AS message_media_id,
+           kind AS message_kind
     FROM messages WHERE id = i.message_id LIMIT 1
   ) m ON true
+  -- A current member, who may see the message (in a since_join group: one from after they joined).
   LEFT JOIN LATERAL (
-    SELECT true AS member FROM chat_members cm WHERE cm.chat_id = m.chat_id AND cm.user_id = i.actor_id LIMIT 1
+    SELECT true AS member, c.type = 'DIRECT' AS direct,
+           CASE WHEN c.type = 'GROUP' AND c.history_visibility = 'since_join' THEN cm.joined_seq ELSE 0 END AS floor
+    FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+    WHERE cm.chat_id = m.chat_id AND cm.user_id = i.actor_id AND cm.left_seq IS NULL LIMIT 1
   ) mem ON true
   LEFT JOIN LATERAL (
     SELECT true AS hidden FROM message_hides h
@@ -209,7 +252,8 @@ target AS MATERIALIZED (
 ),
 judged AS (
   SELECT t.*, CASE
-    WHEN t.chat_id IS NULL OR NOT t.member THEN 'not_found'
+    WHEN t.chat_id IS NULL OR NOT t.member OR t.message_seq < t.floor THEN 'not_found'
+    WHEN t.message_kind = 'system' THEN 'system'
     WHEN t.op = 'hide' THEN CASE WHEN t.hidden THEN 'unchanged' ELSE 'ok' END
     WHEN t.message_deleted_at IS NOT NULL THEN CASE WHEN t.op = 'delete' THEN 'unchanged' ELSE 'deleted' END
     WHEN t.op IN ('edit', 'delete') AND t.sender_id <> t.actor_id THEN 'forbidden'
@@ -230,10 +274,10 @@ counts AS (
 bumped AS (
   UPDATE chats c SET last_seq = c.last_seq + counts.n
   FROM counts WHERE c.id = counts.chat_id
-  RETURNING c.id, c.last_seq - counts.n AS base
+  RETURNING c.id, c.last_seq - counts.n AS base, c.state_seq
 ),
 numbered AS (
-  SELECT a.*, (b.base + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord))::int AS seq,
+  SELECT a.*, (b.base + row_number() OVER (PARTITION BY a.chat_id ORDER BY a.ord))::int AS seq, b.state_seq,
          CASE a.op WHEN 'react' THEN a.emoji_count + 1 WHEN 'unreact' THEN a.emoji_count - 1 END AS new_count
   FROM accepted a JOIN bumped b ON b.id = a.chat_id
 ),
@@ -295,7 +339,12 @@ unread AS (
 )
 SELECT j.ord, j.outcome, j.chat_id AS "chatId", n.seq, j.message_seq AS "messageSeq", j.sender_id AS "senderId",
        CASE WHEN j.op IN ('react', 'unreact') THEN COALESCE(n.new_count, j.emoji_count) END AS count,
-       j.message_media_id AS "mediaId"
+       j.message_media_id AS "mediaId", n.state_seq AS "stateSeq",
+       -- In a direct chat, the other member if they block the actor: the change is not theirs to hear of.
+       CASE WHEN n.ord IS NOT NULL AND j.direct THEN ARRAY(
+         SELECT b.blocker_id FROM user_blocks b
+         JOIN chat_members o ON o.chat_id = j.chat_id AND o.user_id = b.blocker_id
+         WHERE b.blocked_id = j.actor_id) ELSE '{}'::uuid[] END AS "mutedFor"
 FROM judged j LEFT JOIN numbered n ON n.ord = j.ord
 ORDER BY j.ord`;
 
@@ -363,6 +412,8 @@ export class ChatLogRepository {
         ord,
         duplicate: false,
         firstWords: row.firstWords,
+        stateSeq: row.stateSeq,
+        hiddenFromReceiver: row.hiddenFromReceiver,
       };
     });
   }
@@ -379,7 +430,9 @@ export class ChatLogRepository {
   /**
    * Changes logged in the user's chats by transactions visible in `to` and not in `from` (each chat's
    * after its bound, see SyncRepository.seenBounds), in (chat, seq) order after `after`. A message hidden
-   * for oneself is the hider's own change: nobody else's sync has it.
+   * for oneself is the hider's own change: nobody else's sync has it. Changes to messages the user may not
+   * see (before they joined a since_join group) are left out, and so, in a direct chat, are the changes of
+   * someone the user blocks.
    */
   async changesCommittedBetween(
     userId: string,
@@ -391,13 +444,16 @@ export class ChatLogRepository {
     const rows = await this.database.query<ChangeRow>(
       `SELECT e.chat_id AS "chatId", e.seq, e.kind, e.message_id AS "messageId", e.actor_id AS "actorId", e.data,
               e.created_at AS "at"
-       FROM unnest($2::uuid[], $3::int[]) AS b(chat_id, seen)
-       JOIN chat_events e ON e.chat_id = b.chat_id AND e.seq > b.seen
-       WHERE pg_visible_in_snapshot(e.txid, $4::pg_snapshot) AND (e.chat_id, e.seq) > ($5::uuid, $6::int)
+       FROM ${BOUNDS_RELATION}
+       JOIN chat_events e ON e.chat_id = b.chat_id AND e.seq > b.seen AND e.seq <= b.ceiling
+       WHERE pg_visible_in_snapshot(e.txid, $7::pg_snapshot) AND (e.chat_id, e.seq) > ($8::uuid, $9::int)
          AND (e.kind <> 'message_hidden' OR e.actor_id = $1)
+         AND (b.floor = 0 OR EXISTS (SELECT FROM messages m WHERE m.id = e.message_id AND m.seq >= b.floor))
+         AND NOT (b.direct AND e.actor_id <> $1
+                  AND EXISTS (SELECT FROM user_blocks x WHERE x.blocker_id = $1 AND x.blocked_id = e.actor_id))
        ORDER BY e.chat_id, e.seq
-       LIMIT $7`,
-      [userId, bounds.chatIds, bounds.seqs, to, after.chatId, after.seq, limit],
+       LIMIT $10`,
+      [userId, ...boundsParams(bounds), to, after.chatId, after.seq, limit],
     );
     return rows.map(toChatChange);
   }

@@ -239,7 +239,15 @@ export class MessageWriter {
       const message = messages[ord]!;
       if (byOrd[ord] || message.clientMessageId === null) continue;
       const [original] = await this.messages.findByClientIds(message.senderId, [message.clientMessageId]);
-      if (original) byOrd[ord] = { ...original, ord, duplicate: true, firstWords: false };
+      if (original)
+        byOrd[ord] = {
+          ...original,
+          ord,
+          duplicate: true,
+          firstWords: false,
+          stateSeq: 0,
+          hiddenFromReceiver: false,
+        };
     }
   }
 }

@@ -17,8 +17,11 @@ export interface StoredMessage {
   createdAt: Date;
 }
 
-/** A message to be written: everything but its seq, which the batch statement assigns. */
-export type NewMessage = Omit<StoredMessage, 'seq'>;
+/**
+ * A message to be written: everything but its seq, which the batch statement assigns, and, in a direct
+ * chat, the other member (the statement hides the message from them if they block the sender).
+ */
+export type NewMessage = Omit<StoredMessage, 'seq'> & { receiverId: string | null };
 
 export interface WrittenMessage extends StoredMessage {
   ord: number;
@@ -26,6 +29,10 @@ export interface WrittenMessage extends StoredMessage {
   duplicate: boolean;
   /** The sender's first message in the chat: from now on its other members may see the sender's presence. */
   firstWords: boolean;
+  /** The chat's state_seq when the message was numbered: the version of the member list it goes to. */
+  stateSeq: number;
+  /** Stored hidden from the receiver of a direct message, who blocks the sender: not delivered to them. */
+  hiddenFromReceiver: boolean;
 }
 
 /** The view of a message just written: nothing has changed it yet. */
@@ -48,5 +55,7 @@ export function newMessageView(
     editedAt: null,
     deletedAt: null,
     reactions: [],
+    kind: 'user',
+    event: null,
   };
 }

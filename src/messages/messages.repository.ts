@@ -1,8 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MediaType, MessageView, ReactionSummary, ReplyPreview } from '../contract/views.js';
+import type {
+  MediaType,
+  MessageView,
+  ReactionSummary,
+  ReplyPreview,
+  SystemEvent,
+} from '../contract/views.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import type { StoredMessage } from './message.types.js';
+import { BOUNDS_RELATION, boundsParams, type SeenBounds } from './sync.repository.js';
 
 /** The first characters of the answered message that a reply shows: read from it, never copied. */
 const PREVIEW_CHARS = 100;
@@ -13,7 +20,7 @@ const PREVIEW_CHARS = 100;
  */
 const viewColumns = (viewer: string) => `m.id, m.chat_id AS "chatId", m.seq, m.content,
   m.media_url AS "mediaUrl", m.media_type::text AS "mediaType", m.client_message_id AS "clientMessageId",
-  m.created_at AS "createdAt", m.edited_at AS "editedAt", m.deleted_at AS "deletedAt",
+  m.created_at AS "createdAt", m.edited_at AS "editedAt", m.deleted_at AS "deletedAt", m.kind, m.event,
   m.sender_id AS "senderId", s.name AS "senderName", s.avatar_url AS "senderAvatar",
   m.reply_to_id AS "replyToId", r.sender_id AS "replySenderId", left(r.content, ${PREVIEW_CHARS}) AS "replyPreview",
   r.media_type::text AS "replyMediaType", (r.id IS NULL OR r.deleted_at IS NOT NULL) AS "replyDeleted",
@@ -49,6 +56,8 @@ interface ViewRow {
   replyMediaType: MediaType | null;
   replyDeleted: boolean;
   reactions: ReactionSummary[];
+  kind: 'user' | 'system';
+  event: SystemEvent | null;
 }
 
 /** Where a message sits in its chat: what receipts and replies need of it. */
@@ -65,18 +74,22 @@ export interface MessagePlace {
 export class MessagesRepository {
   constructor(@Inject(DATABASE) private readonly database: DatabaseHandle) {}
 
-  /** A page of a chat's history as `viewerId` sees it: newest first below `before`, or oldest first above `after`. */
+  /**
+   * A page of a chat's history as `viewerId` sees it, from `floor` on (where a since_join member's
+   * history starts): newest first below `before`, or oldest first above `after`.
+   */
   async page(
     chatId: string,
     viewerId: string,
+    floor: number,
     query: { before?: number; after?: number; limit: number },
   ): Promise<MessageView[]> {
     const forward = query.after !== undefined;
     const rows = await this.database.query<ViewRow>(
       `SELECT ${viewColumns('$2')} FROM messages m ${VIEW_JOINS}
-       WHERE m.chat_id = $1 AND ${forward ? 'm.seq > $3' : 'm.seq < $3'} AND ${notHiddenFrom('$2')}
+       WHERE m.chat_id = $1 AND ${forward ? 'm.seq > $3' : 'm.seq < $3'} AND m.seq >= $5 AND ${notHiddenFrom('$2')}
        ORDER BY m.seq ${forward ? 'ASC' : 'DESC'} LIMIT $4`,
-      [chatId, viewerId, forward ? query.after : (query.before ?? 2_147_483_647), query.limit],
+      [chatId, viewerId, forward ? query.after : (query.before ?? 2_147_483_647), query.limit, floor],
     );
     return rows.map(toView);
   }
@@ -97,25 +110,26 @@ export class MessagesRepository {
 
   /**
    * Messages of the user's chats written by transactions that are visible in `to` and not in `from`,
-   * each chat's starting after the seq that bounds what `from` saw of it (see SyncService), in
-   * (chat, seq) order after `after`, as the user sees them.
+   * each chat's starting after the seq that bounds what `from` saw of it and within what the user may see
+   * of it (see SeenBounds), in (chat, seq) order after `after`, as the user sees them.
    */
   async committedBetween(
     userId: string,
-    bounds: { chatIds: string[]; seqs: number[] },
+    bounds: SeenBounds,
     to: string,
     after: { chatId: string; seq: number },
     limit: number,
   ): Promise<MessageView[]> {
     const rows = await this.database.query<ViewRow>(
       `SELECT ${viewColumns('$1')}
-       FROM unnest($2::uuid[], $3::int[]) AS b(chat_id, seen)
-       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen ${VIEW_JOINS}
-       WHERE pg_visible_in_snapshot(m.txid, $4::pg_snapshot) AND (m.chat_id, m.seq) > ($5::uuid, $6::int)
+       FROM ${BOUNDS_RELATION}
+       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen AND m.seq >= b.floor AND m.seq <= b.ceiling
+       ${VIEW_JOINS}
+       WHERE pg_visible_in_snapshot(m.txid, $7::pg_snapshot) AND (m.chat_id, m.seq) > ($8::uuid, $9::int)
          AND ${notHiddenFrom('$1')}
        ORDER BY m.chat_id, m.seq
-       LIMIT $7`,
-      [userId, bounds.chatIds, bounds.seqs, to, after.chatId, after.seq, limit],
+       LIMIT $10`,
+      [userId, ...boundsParams(bounds), to, after.chatId, after.seq, limit],
     );
     return rows.map(toView);
   }
@@ -181,5 +195,7 @@ function toView(row: ViewRow): MessageView {
     editedAt: iso(row.editedAt),
     deletedAt: iso(row.deletedAt),
     reactions: row.reactions,
+    kind: row.kind,
+    event: row.event,
   };
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { Roster } from '../chats/chat-cache.js';
 import { ChatsService } from '../chats/chats.service.js';
 import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { LOGGER } from '../common/logging/logger.module.js';
 import { RateLimiters } from '../common/rate-limit/rate-limiters.js';
 import { Clock } from '../common/time/clock.js';
+import { pageOfRows } from '../common/validation/keyset-cursor.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { ServerToClientEvents } from '../contract/events.js';
@@ -17,16 +19,20 @@ import { Metrics } from '../metrics/metrics.service.js';
 import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import { type AppliedChange, type ChangeOp, REACTION_LIMITS } from './chat-log.repository.js';
-import { newMessageView } from './message.types.js';
+import { newMessageView, type WrittenMessage } from './message.types.js';
 import { MessageViews } from './message-views.js';
 import { MessageWriter } from './message-writer.js';
 import { MessagesRepository } from './messages.repository.js';
 
-/** What a send carries once checked: our upload's canonical link and stored type, the message it answers. */
+/**
+ * What a send carries once checked: our upload's canonical link and stored type, the message it answers,
+ * and, for a send by chatId, the chat's roster as this process knows it.
+ */
 interface CheckedSend {
   input: MessageSendInput;
   mediaId: string | null;
   replyTo: ReplyPreview | null;
+  roster: Roster | null;
 }
 
 /**
@@ -72,8 +78,9 @@ export class MessagesService {
     await this.limits.consume('messages', sender.id);
     const mediaId = input.mediaUrl ? this.media.uploadIdOf(input.mediaUrl) : null;
     const ahead = this.checks.get(sender.id);
-    if (!mediaId && !input.replyToId && !ahead) {
-      return this.store(sender, { input, mediaId: null, replyTo: null });
+    const roster = input.chatId ? this.chats.cachedRosterFor(input.chatId, sender.id) : null;
+    if (!mediaId && !input.replyToId && !ahead && (!input.chatId || roster)) {
+      return this.store(sender, { input, mediaId: null, replyTo: null, roster: roster ?? null });
     }
     let stored!: Promise<MessageView>;
     const queued = (ahead ?? Promise.resolve())
@@ -95,7 +102,7 @@ export class MessagesService {
   async edit(userId: string, messageId: string, content: string): Promise<MessageView> {
     const { applied, at } = await this.change(userId, 'edit', messageId, { content });
     if (applied.outcome === 'ok') {
-      this.deliverToChat(applied.chatId!, 'chat:message_edited', {
+      this.deliverToChat(applied, 'chat:message_edited', {
         chatId: applied.chatId!,
         messageId,
         seq: applied.seq!,
@@ -127,7 +134,7 @@ export class MessagesService {
         deletedAt: at.toISOString(),
       };
       if (scope === 'me') this.emitter.deliver([userId], 'chat:message_deleted', event);
-      else this.deliverToChat(applied.chatId!, 'chat:message_deleted', event);
+      else this.deliverToChat(applied, 'chat:message_deleted', event);
       if (scope === 'everyone' && applied.mediaId) this.media.releaseIfUnused(applied.mediaId);
     }
     return this.viewFor(messageId, userId);
@@ -137,7 +144,7 @@ export class MessagesService {
   async react(userId: string, messageId: string, emoji: string, op: 'add' | 'remove'): Promise<MessageView> {
     const { applied } = await this.change(userId, op === 'add' ? 'react' : 'unreact', messageId, { emoji });
     if (applied.outcome === 'ok') {
-      this.deliverToChat(applied.chatId!, 'chat:reaction_updated', {
+      this.deliverToChat(applied, 'chat:reaction_updated', {
         chatId: applied.chatId!,
         messageId,
         seq: applied.seq!,
@@ -156,10 +163,11 @@ export class MessagesService {
     chatId: string,
     query: { limit: number; before?: number; after?: number },
   ): Promise<Page<MessageView>> {
-    await this.chats.membersFor(chatId, userId);
-    const rows = await this.messages.page(chatId, userId, { ...query, limit: query.limit + 1 });
-    const page = rows.slice(0, query.limit);
-    return { items: page, nextCursor: rows.length > query.limit ? String(page.at(-1)!.seq) : null };
+    const roster = await this.chats.currentRosterFor(chatId, userId);
+    const floor = roster.floors.get(userId)!;
+    const rows = await this.messages.page(chatId, userId, floor, { ...query, limit: query.limit + 1 });
+    const page = pageOfRows(rows, query.limit, (last) => String(last.seq));
+    return { items: page.rows, nextCursor: page.nextCursor };
   }
 
   /**
@@ -171,7 +179,8 @@ export class MessagesService {
     input: MessageSendInput,
     mediaId: string | null,
   ): Promise<CheckedSend> {
-    const chatId = await this.chats.existingDirect(sender.id, input.receiverId);
+    const roster = input.chatId ? await this.chats.rosterFor(input.chatId, sender.id) : null;
+    const chatId = input.chatId ?? (await this.chats.existingDirect(sender.id, input.receiverId));
     let checked = input;
     if (mediaId) {
       const media = await this.media.checkSendable(mediaId, sender.id, chatId ?? null);
@@ -184,17 +193,24 @@ export class MessagesService {
       if (original.deleted) throw new AppError('MESSAGE_DELETED', 'replyToId: that message was deleted');
       replyTo = original;
     }
-    return { input: checked, mediaId, replyTo };
+    return { input: checked, mediaId, replyTo, roster };
   }
 
-  // Writes the message (creating the direct chat on its first message), then delivers it.
-  private async store(sender: PublicUser, { input, mediaId, replyTo }: CheckedSend): Promise<MessageView> {
-    const receiverId = input.receiverId;
+  /**
+   * Writes the message (creating the direct chat on its first message), then delivers it: in a direct
+   * chat to both members (not to one who blocks the sender: the statement stored it hidden from them);
+   * in a group to every member of the roster at the version the message was numbered at. A sender removed
+   * meanwhile (through another instance, say) is refused by the database and nothing is stored.
+   */
+  private async store(sender: PublicUser, checked: CheckedSend): Promise<MessageView> {
+    const { input, mediaId, replyTo, roster } = checked;
+    const receiverId = roster ? peerIn(roster, sender.id) : input.receiverId;
     const write = (chatId: string) =>
       this.writer.write({
         id: newId(),
         chatId,
         senderId: sender.id,
+        receiverId,
         content: input.content,
         mediaUrl: input.mediaUrl,
         mediaType: input.mediaType,
@@ -203,18 +219,42 @@ export class MessagesService {
         clientMessageId: input.clientMessageId,
         createdAt: new Date(this.clock.now()),
       });
-    const cached = this.chats.cachedDirect(sender.id, receiverId);
-    const written = await (cached
-      ? write(cached)
-      : this.chats.directChatId(sender.id, receiverId).then(write));
+    let written: WrittenMessage;
+    try {
+      if (input.chatId !== null) written = await write(input.chatId);
+      else {
+        const to = input.receiverId;
+        const cached = this.chats.cachedDirect(sender.id, to);
+        written = await (cached ? write(cached) : this.chats.directChatId(sender.id, to).then(write));
+      }
+    } catch (error) {
+      if (violatedConstraint(error) === 'messages_chat_member_fk') throw new AppError('CHAT_NOT_FOUND');
+      throw error;
+    }
     // A retry is acknowledged with the original as it now is, and delivered nothing a second time.
     if (written.duplicate) return this.viewFor(written.id, sender.id);
     const view = newMessageView(written, sender, replyTo);
-    const recipients = sender.id === receiverId ? [sender.id] : [sender.id, receiverId];
+    const recipients = await this.recipientsOf(written, roster, receiverId);
     this.emitter.deliver(recipients, 'chat:message_receive', view);
     this.metrics.messagesDelivered.inc(recipients.length);
-    if (written.firstWords && sender.id !== receiverId) this.presence.reveal(sender.id, [receiverId]);
+    if (written.firstWords && receiverId && !written.hiddenFromReceiver)
+      this.presence.reveal(sender.id, [receiverId]);
     return view;
+  }
+
+  // Who hears of a new message: see store.
+  private async recipientsOf(
+    written: WrittenMessage,
+    known: Roster | null,
+    receiverId: string | null,
+  ): Promise<readonly string[]> {
+    if (!known || known.type === 'DIRECT') {
+      if (!receiverId) return [written.senderId];
+      return written.hiddenFromReceiver ? [written.senderId] : [written.senderId, receiverId];
+    }
+    const roster =
+      known.version >= written.stateSeq ? known : await this.chats.roster(written.chatId, written.stateSeq);
+    return roster ? audienceOf(roster, written.stateSeq, written.seq) : [written.senderId];
   }
 
   // Limits, then writes a change with the chat's next seq; refusals become the catalog's errors.
@@ -247,15 +287,26 @@ export class MessagesService {
     return { applied, at };
   }
 
-  // To every device of every member, once the members are known (committed already: a device that misses
-  // it gets it from GET /api/sync).
+  // To every device of every member who may see the message (the roster at the change's version; in a
+  // direct chat, not to a member who blocks the actor), once committed: a device that misses it gets it
+  // from GET /api/sync.
   private deliverToChat<E extends keyof ServerToClientEvents>(
-    chatId: string,
+    applied: AppliedChange,
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0],
   ): void {
-    this.chats.membersOf(chatId).then(
-      (members) => this.emitter.deliver(members, event, payload),
+    const chatId = applied.chatId!;
+    this.chats.roster(chatId, applied.stateSeq!).then(
+      (roster) => {
+        if (!roster) return;
+        const audience = audienceOf(roster, applied.stateSeq!, applied.messageSeq!);
+        const muted = applied.mutedFor;
+        this.emitter.deliver(
+          muted.length ? audience.filter((id) => !muted.includes(id)) : audience,
+          event,
+          payload,
+        );
+      },
       (err: unknown) => this.logger.warn({ err, chatId, event }, 'delivery of a change failed'),
     );
   }
@@ -286,7 +337,23 @@ function refuseUnlessApplied({ outcome }: AppliedChange): void {
       ]);
     case 'limit':
       throw reactionLimit();
+    case 'system':
+      throw new AppError('FORBIDDEN', 'System messages cannot be edited, deleted or reacted to');
   }
+}
+
+/** The other member of a direct chat (none in a chat with oneself, nor in a group). */
+function peerIn(roster: Roster, senderId: string): string | null {
+  return roster.type === 'DIRECT' ? (roster.ids.find((id) => id !== senderId) ?? null) : null;
+}
+
+/**
+ * The members who may see what happened at `seq` in a chat whose roster was at `version` then: all of
+ * them if the roster is of that version; from a newer roster, those whose floor is at or below it.
+ */
+function audienceOf(roster: Roster, version: number, seq: number): readonly string[] {
+  if (roster.version === version) return roster.ids;
+  return roster.ids.filter((id) => roster.floors.get(id)! <= seq);
 }
 
 function reactionLimit(): AppError {

@@ -65,12 +65,18 @@ export class PresenceRepository {
     );
   }
 
-  /** Who may see the user's presence: everyone they have written to (a chat they have sent a message in). */
+  /**
+   * Who may see the user's presence: everyone they have written to in a direct chat, unless either of
+   * the two blocks the other.
+   */
   async watcherIds(userId: string): Promise<string[]> {
     const rows = await this.database.query<{ id: string }>(
       `SELECT DISTINCT other.user_id AS id FROM chat_members mine
+       JOIN chats c ON c.id = mine.chat_id AND c.type = 'DIRECT'
        JOIN chat_members other ON other.chat_id = mine.chat_id AND other.user_id <> mine.user_id
-       WHERE mine.user_id = $1 AND mine.has_sent`,
+       WHERE mine.user_id = $1 AND mine.has_sent
+         AND NOT EXISTS (SELECT FROM user_blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = other.user_id)
+                                                     OR (b.blocker_id = other.user_id AND b.blocked_id = $1))`,
       [userId],
     );
     return rows.map((r) => r.id);
@@ -78,14 +84,19 @@ export class PresenceRepository {
 
   /**
    * The presence of `userId` as `viewerId` may see it: their own, or that of someone who has written to
-   * them. Opening a chat with someone, or writing to them, shows nothing of them until they answer.
+   * them in a direct chat, unless either blocks the other. Opening a chat with someone, or writing to
+   * them, shows nothing of them until they answer; a group shows no presence.
    */
   async visibleTo(viewerId: string, userId: string): Promise<PresenceRow | undefined> {
     const [row] = await this.database.query<{ online: boolean; lastSeenAt: Date | null }>(
       `SELECT u.online_instance IS NOT NULL AS online, u.last_seen_at AS "lastSeenAt" FROM users u
-       WHERE u.id = $2 AND ($1 = $2 OR EXISTS (
-         SELECT 1 FROM chat_members viewer JOIN chat_members target ON target.chat_id = viewer.chat_id
-         WHERE viewer.user_id = $1 AND target.user_id = $2 AND target.has_sent))`,
+       WHERE u.id = $2 AND ($1 = $2 OR (EXISTS (
+         SELECT 1 FROM chat_members viewer
+         JOIN chats c ON c.id = viewer.chat_id AND c.type = 'DIRECT'
+         JOIN chat_members target ON target.chat_id = viewer.chat_id
+         WHERE viewer.user_id = $1 AND target.user_id = $2 AND target.has_sent)
+       AND NOT EXISTS (SELECT FROM user_blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = $2)
+                                                   OR (b.blocker_id = $2 AND b.blocked_id = $1))))`,
       [viewerId, userId],
     );
     return row && { online: row.online, lastSeenAt: row.lastSeenAt ? new Date(row.lastSeenAt) : null };

@@ -21,6 +21,8 @@ function message(overrides: Partial<MessageView> = {}): MessageView {
     editedAt: null,
     deletedAt: null,
     reactions: [],
+    kind: 'user',
+    event: null,
     ...overrides,
   };
 }

@@ -76,6 +76,8 @@ describe('chat:message_send', () => {
       editedAt: null,
       deletedAt: null,
       reactions: [],
+      kind: 'user',
+      event: null,
     };
     const [received] = await rInbox.waitFor(1);
     expect(received).toEqual(expected);
@@ -178,6 +180,11 @@ describe('history and offline receivers', () => {
           id: message.chatId,
           type: 'DIRECT',
           peer: { id: a.id, name: a.name, avatar: null },
+          title: null,
+          avatar: null,
+          memberCount: 2,
+          role: null,
+          historyVisibility: null,
           lastMessage: message,
           unreadCount: 1,
           readSeq: 0,

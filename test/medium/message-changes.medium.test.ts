@@ -16,6 +16,7 @@ const profile = (u: TestUser) => ({ id: u.id, name: u.name, avatar: null });
 const send = (from: TestUser, to: TestUser, content: string) =>
   messages().send(profile(from), {
     receiverId: to.id,
+    chatId: null,
     content,
     mediaUrl: null,
     mediaType: null,

@@ -39,4 +39,14 @@ export class HttpClient {
   patch<T = any>(path: string, body?: unknown, token?: string) {
     return this.request<T>('PATCH', path, { body, token });
   }
+
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  put<T = any>(path: string, body?: unknown, token?: string) {
+    return this.request<T>('PUT', path, { body, token });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  delete<T = any>(path: string, token?: string) {
+    return this.request<T>('DELETE', path, { token });
+  }
 }

@@ -765,11 +765,7 @@ async function sendMessage(payload: Omit<MessageSendPayload, 'receiverId' | 'cha
     // Socket.IO buffers the emit while disconnected; a retry with the same clientMessageId stores one copy.
     const ack: AckResult<{ message: Message }> = await socket
       .timeout(15_000)
-      .emitWithAck('chat:message_send', {
-        ...(chat.peer ? { receiverId: chat.peer.id } : { chatId: chat.id }),
-        clientMessageId: newId(),
-        ...payload,
-      });
+      .emitWithAck('chat:message_send', { chatId: chat.id, clientMessageId: newId(), ...payload });
     if (!ack.ok) {
       const goneOriginal = payload.replyToId && /^MESSAGE_(DELETED|NOT_FOUND)$/.test(ack.error.code);
       $.status.textContent = goneOriginal ? 'The message you replied to was deleted.' : ack.error.message;

@@ -21,6 +21,12 @@ export const ERROR_CATALOG = {
     status: 409,
     message: 'The time to edit or delete this message for everyone has passed',
   },
+  OWNER_MUST_TRANSFER: {
+    status: 409,
+    message: 'The owner must hand the group over to another member before leaving',
+  },
+  GROUP_FULL: { status: 409, message: 'The group has as many members as it may have' },
+  BLOCK_LIMIT: { status: 409, message: 'You block as many people as you may' },
   REACTION_LIMIT: { status: 409, message: 'This message has as many reactions as it may have' },
   MESSAGE_DELETED: { status: 410, message: 'The message was deleted' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
