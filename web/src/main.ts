@@ -29,21 +29,20 @@ import {
   signUp,
   type Upload,
 } from './api';
+import { clearBlocks } from './blocks';
+import { type ChatState, renderChatList as drawChatList } from './chat-list';
 import { ComposerContext } from './composer-context';
+import { renderConversationHeader as drawHeader } from './conversation-header';
 import { byId, h } from './dom';
+import { setupGroups } from './groups';
 import { renderMedia } from './media';
 import { friendlyError, requestChange } from './message-actions';
 import { type BubbleHooks, renderBubble, updateBubble } from './message-bubble';
 import { applyChangeToReply, ChangeGuard, applyChange as changed, syncEntries } from './message-changes';
 import { closeMenu, type MenuActions, menuButton } from './message-menu';
+import { findPeople } from './people';
 import { mediaUrlOf, newId } from './urls';
 import './style.css';
-
-interface ChatState extends Chat {
-  online: boolean | null;
-  typing: boolean;
-  typingTimer?: number;
-}
 
 const PAGE_SIZE = 30;
 const chats = new Map<string, ChatState>();
@@ -72,6 +71,9 @@ const $ = {
   searchInput: byId<HTMLInputElement>('search-input'),
   searchResults: byId<HTMLUListElement>('search-results'),
   chatList: byId<HTMLUListElement>('chat-list'),
+  newGroup: byId<HTMLButtonElement>('new-group'),
+  headerActions: byId('conversation-actions'),
+  chatNotice: byId('chat-notice'),
   empty: byId('empty-conversation'),
   conversation: byId('conversation'),
   back: byId<HTMLButtonElement>('back-to-chats'),
@@ -150,6 +152,8 @@ function showSignedOut(): void {
   deliveredSent.clear();
   changeGuard.clear();
   closeMenu();
+  groups.panel.close();
+  clearBlocks();
   composerContext.cancel();
   openChatId = null;
   $.chatList.replaceChildren();
@@ -168,6 +172,7 @@ async function showSignedIn(): Promise<void> {
   $.chatView.hidden = false;
   $.meName.textContent = me()?.name ?? '';
   connect();
+  groups.signedIn();
 }
 
 // ---------------------------------------------------------------- socket and sync
@@ -233,6 +238,7 @@ function connect(): void {
     const chat = chats.get(event.chatId);
     if (chat) setTyping(chat, event.isTyping);
   });
+  groups.listen(s);
   s.on('presence:update', (event: PresenceEvent) => {
     for (const chat of chats.values()) if (chat.peer?.id === event.userId) chat.online = event.online;
     renderChatList();
@@ -279,7 +285,9 @@ async function loadChats(): Promise<void> {
     upsertChat(chat);
   }
   renderChatList();
-  await Promise.all([...chats.values()].filter((c) => c.online === null).map((c) => loadPresence(c)));
+  await Promise.all(
+    [...chats.values()].filter((c) => c.online === null && c.peer).map((c) => loadPresence(c)),
+  );
 }
 
 function upsertChat(chat: Chat): ChatState {
@@ -307,8 +315,9 @@ function upsertChat(chat: Chat): ChatState {
 }
 
 async function loadPresence(chat: ChatState): Promise<void> {
+  if (!chat.peer) return;
   try {
-    const presence = await api<{ online: boolean }>(`/api/users/${peerOf(chat).id}/presence`);
+    const presence = await api<{ online: boolean }>(`/api/users/${chat.peer.id}/presence`);
     chat.online = presence.online;
     renderChatList();
     renderConversationHeader();
@@ -333,51 +342,8 @@ function refreshChatsSoon(): void {
   chatsRefresh = window.setTimeout(() => void loadChats().catch(() => {}), 300);
 }
 
-function preview(message: Message | null): string {
-  if (!message) return 'No messages yet';
-  const mine = message.sender.id === me()?.id;
-  if (message.deletedAt) return mine ? 'You deleted a message' : 'This message was deleted';
-  const prefix = mine ? 'You: ' : '';
-  const media = message.mediaType === 'VIDEO' ? 'Video' : message.mediaType === 'AUDIO' ? 'Audio' : 'Link';
-  return prefix + (message.content || (message.mediaUrl ? media : ''));
-}
-
-function presenceDot(online: boolean | null): HTMLElement {
-  const label = online ? 'online' : online === false ? 'offline' : 'presence unknown';
-  return h('span', { class: `dot ${online ? 'on' : 'off'}`, role: 'img', 'aria-label': label, title: label });
-}
-
 function renderChatList(): void {
-  const sorted = [...chats.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-  $.chatList.replaceChildren(
-    ...sorted.map((chat) => {
-      const unread = unreadOf(chat);
-      const button = h(
-        'button',
-        {
-          type: 'button',
-          class: 'chat-item',
-          'aria-current': chat.id === openChatId ? 'true' : null,
-          'aria-label': `Chat with ${peerOf(chat).name}${unread ? `, ${unread} unread` : ''}`,
-          'data-chat-id': chat.id,
-        },
-        presenceDot(chat.online),
-        h(
-          'span',
-          { class: 'chat-text' },
-          h(
-            'span',
-            { class: 'chat-name' },
-            peerOf(chat).id === me()?.id ? `${peerOf(chat).name} (you)` : peerOf(chat).name,
-          ),
-          h('span', { class: 'chat-preview' }, chat.typing ? 'typing…' : preview(chat.lastMessage)),
-        ),
-        unread > 0 ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, String(unread)) : null,
-      );
-      button.addEventListener('click', () => void openChat(chat.id));
-      return h('li', {}, button);
-    }),
-  );
+  drawChatList($.chatList, chats.values(), { openChatId, meId: me()?.id, open: (id) => void openChat(id) });
 }
 
 // ---------------------------------------------------------------- find people
@@ -399,9 +365,7 @@ async function search(): Promise<void> {
     return;
   }
   try {
-    const { items } = await api<{ items: PublicUser[] }>(
-      `/api/users?${new URLSearchParams({ q, limit: '10' })}`,
-    );
+    const items = await findPeople(q);
     if (q !== $.searchInput.value.trim()) return;
     $.searchResults.replaceChildren(
       ...(items.length === 0
@@ -449,8 +413,11 @@ async function openChat(chatId: string): Promise<void> {
   $.chatView.classList.add('chat-open');
   renderConversationHeader();
   renderChatList();
-  const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?limit=${PAGE_SIZE}`);
-  if (openChatId !== chatId) return;
+  const page = await api<Page<Message>>(`/api/chats/${chatId}/messages?limit=${PAGE_SIZE}`).catch((e) => {
+    $.status.textContent = `Cannot load this chat: ${errorText(e)}`;
+    return null;
+  });
+  if (openChatId !== chatId || !page) return;
   olderCursor = page.nextCursor;
   for (const message of page.items) insertMessage(message);
   $.messages.scrollTop = $.messages.scrollHeight;
@@ -505,13 +472,31 @@ $.messages.addEventListener('scroll', () => {
 function renderConversationHeader(): void {
   const chat = openChatId ? chats.get(openChatId) : undefined;
   if (!chat) return;
-  $.peerName.textContent = peerOf(chat).name;
-  $.peerPresence.replaceChildren(
-    presenceDot(chat.online),
-    chat.online ? ' online' : chat.online === false ? ' offline' : '',
-  );
-  $.typing.textContent = chat.typing ? `${peerOf(chat).name} is typing…` : '';
+  const el = { name: $.peerName, presence: $.peerPresence, typing: $.typing, actions: $.headerActions };
+  drawHeader({ ...el, notice: $.chatNotice, composer: $.composer }, chat, {
+    meId: () => me()?.id,
+    openGroupInfo: (chatId) => void groups.panel.open(chatId),
+    report: (text) => ($.status.textContent = text),
+  });
 }
+
+const groups = setupGroups(
+  {
+    chats,
+    meId: () => me()?.id,
+    openChatId: () => openChatId,
+    upsertChat,
+    openChat,
+    closeChat: () => $.back.click(),
+    receive: (message) => receive(message, true),
+    render: () => {
+      renderChatList();
+      renderConversationHeader();
+    },
+    status: (text) => ($.status.textContent = text),
+  },
+  $.newGroup,
+);
 
 function setTyping(chat: ChatState, typing: boolean): void {
   chat.typing = typing;
@@ -558,7 +543,7 @@ function nameOf(userId: string | null): string | null {
   if (!userId) return null;
   if (userId === me()?.id) return 'You';
   const chat = openChatId ? chats.get(openChatId) : undefined;
-  if (chat?.peer?.id === userId) return peerOf(chat).name;
+  if (chat?.peer?.id === userId) return chat.peer.name;
   for (const message of shown.values()) if (message.sender.id === userId) return message.sender.name;
   return null;
 }
@@ -594,9 +579,11 @@ function receive(message: Message, live: boolean): void {
   if ((chat.lastMessage?.seq ?? 0) < message.seq) {
     chat.lastMessage = message;
     chat.updatedAt = message.createdAt;
-    if (!mine && message.seq > chat.readSeq) chat.unreadCount += 1;
+    // System messages are notices: never unread, and one's own does not move one's read mark.
+    if (!mine && message.seq > chat.readSeq && message.kind !== 'system') chat.unreadCount += 1;
+    if (groups.received(chat, message)) return;
   }
-  if (mine) {
+  if (mine && message.kind !== 'system') {
     // Sending moves one's read mark to one's own message.
     chat.readSeq = Math.max(chat.readSeq, message.seq);
     chat.unreadCount = 0;
@@ -770,7 +757,7 @@ function showOriginal(messageId: string): void {
 
 // ---------------------------------------------------------------- sending
 
-async function sendMessage(payload: Omit<MessageSendPayload, 'receiverId' | 'clientMessageId'>) {
+async function sendMessage(payload: Omit<MessageSendPayload, 'receiverId' | 'chatId' | 'clientMessageId'>) {
   const chat = openChatId ? chats.get(openChatId) : undefined;
   if (!chat || !socket) return false;
   $.send.disabled = true;
@@ -927,8 +914,3 @@ $.record.addEventListener('click', async () => {
 
 if (currentSession()) void showSignedIn();
 else showSignedOut();
-
-/** Who a chat is with, for its header and list entry: the peer of a direct chat, the group itself otherwise. */
-function peerOf(chat: Chat): { id: string; name: string; avatar: string | null } {
-  return chat.peer ?? { id: chat.id, name: chat.title ?? 'Group', avatar: chat.avatar };
-}

@@ -3,6 +3,7 @@
 import type { ReactionSummary, ReplyPreview } from '../../src/contract/views.js';
 import type { Message } from './api';
 import { h } from './dom';
+import { isSystem, renderSystemMessage } from './system-message';
 
 export interface BubbleHooks {
   meId(): string | undefined;
@@ -21,6 +22,7 @@ export interface BubbleHooks {
 }
 
 export function renderBubble(message: Message, hooks: BubbleHooks): HTMLLIElement {
+  if (isSystem(message)) return renderSystemMessage(message);
   const mine = message.sender.id === hooks.meId();
   const meta = h(
     'span',
@@ -52,6 +54,7 @@ export function renderBubble(message: Message, hooks: BubbleHooks): HTMLLIElemen
 
 /** Brings a rendered message to the state of `message`: text, edited mark, tombstone, quote, reactions. */
 export function updateBubble(li: HTMLElement, message: Message, hooks: BubbleHooks): void {
+  if (isSystem(message)) return; // never changes
   const deleted = message.deletedAt !== null;
   const content = li.querySelector<HTMLElement>(':scope > .content')!;
   const meta = li.querySelector<HTMLElement>(':scope > .meta')!;

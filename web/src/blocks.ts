@@ -1,0 +1,51 @@
+// The people this user blocks: loaded once signed in, changed by PUT / DELETE /api/users/me/blocks/:userId,
+// and told to whoever draws a "Blocked" mark or a Block / Unblock choice.
+import type { BlockView } from '../../src/contract/views.js';
+import { api, type Page } from './api';
+
+const blocked = new Set<string>();
+const listeners = new Set<() => void>();
+
+function changed(): void {
+  for (const listener of listeners) listener();
+}
+
+export function onBlocksChange(listener: () => void): void {
+  listeners.add(listener);
+}
+
+export function isBlocked(userId: string | null | undefined): boolean {
+  return !!userId && blocked.has(userId);
+}
+
+/** Every block of this user, page after page. */
+export async function loadBlocks(): Promise<void> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
+    const page: Page<BlockView> = await api<Page<BlockView>>(`/api/users/me/blocks?${query}`);
+    ids.push(...page.items.map((b) => b.user.id));
+    cursor = page.nextCursor;
+  } while (cursor);
+  blocked.clear();
+  for (const id of ids) blocked.add(id);
+  changed();
+}
+
+export function clearBlocks(): void {
+  blocked.clear();
+  changed();
+}
+
+export async function block(userId: string): Promise<void> {
+  await api<BlockView>(`/api/users/me/blocks/${encodeURIComponent(userId)}`, { method: 'PUT' });
+  blocked.add(userId);
+  changed();
+}
+
+export async function unblock(userId: string): Promise<void> {
+  await api<void>(`/api/users/me/blocks/${encodeURIComponent(userId)}`, { method: 'DELETE' });
+  blocked.delete(userId);
+  changed();
+}

@@ -1,0 +1,80 @@
+// The open conversation's header (a direct chat: the peer, presence, the person's menu; a group: title,
+// member count, "Group info"), the notice above the composer (blocked, or no longer a member), and the
+// composer itself, closed in a group this user was removed from.
+import { isBlocked } from './blocks';
+import { type ChatState, chatName, memberCountText, presenceDot } from './chat-list';
+import { h } from './dom';
+import { blockItem, personMenuButton } from './person-menu';
+
+export interface HeaderElements {
+  name: HTMLElement;
+  presence: HTMLElement;
+  typing: HTMLElement;
+  actions: HTMLElement;
+  notice: HTMLElement;
+  composer: HTMLFormElement;
+}
+
+export interface HeaderHooks {
+  meId(): string | undefined;
+  openGroupInfo(chatId: string): void;
+  report(text: string): void;
+}
+
+export function renderConversationHeader(el: HeaderElements, chat: ChatState, hooks: HeaderHooks): void {
+  const group = chat.type === 'GROUP';
+  const meId = hooks.meId();
+  el.name.textContent = chatName(chat, meId);
+  if (group) {
+    el.presence.replaceChildren(chat.removed ? 'not a member' : memberCountText(chat.memberCount));
+    el.typing.textContent = chat.typing ? 'Someone is typing…' : '';
+  } else {
+    el.presence.replaceChildren(
+      presenceDot(chat.online),
+      chat.online ? ' online' : chat.online === false ? ' offline' : '',
+    );
+    el.typing.textContent = chat.typing ? `${chat.peer?.name ?? ''} is typing…` : '';
+  }
+  renderActions(el.actions, chat, hooks);
+
+  const peer = !group && chat.peer?.id !== meId ? chat.peer : null;
+  const blocked = !!peer && isBlocked(peer.id);
+  el.notice.hidden = !blocked && !chat.removed;
+  el.notice.textContent = chat.removed
+    ? chat.removed === 'left'
+      ? 'You left this group.'
+      : 'You were removed from this group. You can no longer send messages here.'
+    : blocked
+      ? `You blocked ${peer.name}. Their messages do not reach you.`
+      : '';
+  setComposerClosed(el.composer, !!chat.removed);
+}
+
+function renderActions(actions: HTMLElement, chat: ChatState, hooks: HeaderHooks): void {
+  const meId = hooks.meId();
+  if (chat.type === 'GROUP' && chat.removed) {
+    actions.replaceChildren();
+  } else if (chat.type === 'GROUP') {
+    const info = h('button', { type: 'button', class: 'secondary header-button' }, 'Group info');
+    info.addEventListener('click', () => hooks.openGroupInfo(chat.id));
+    actions.replaceChildren(info);
+  } else if (chat.peer && chat.peer.id !== meId) {
+    const peer = chat.peer;
+    const tag = isBlocked(peer.id) ? h('span', { class: 'blocked-tag' }, 'Blocked') : null;
+    const report = (error: unknown) => hooks.report(error instanceof Error ? error.message : String(error));
+    actions.replaceChildren(
+      ...[tag, personMenuButton(peer, () => [blockItem(peer, report)])].filter((x) => !!x),
+    );
+  } else {
+    actions.replaceChildren();
+  }
+}
+
+/** Only on a change: a send in flight keeps its own disabled button. */
+function setComposerClosed(composer: HTMLFormElement, closed: boolean): void {
+  if (composer.classList.contains('closed') === closed) return;
+  composer.classList.toggle('closed', closed);
+  for (const control of composer.elements) {
+    if ('disabled' in control) (control as HTMLButtonElement).disabled = closed;
+  }
+}
