@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
-import { type ClientSocket, Inbox, send, sendOk, settle } from '../support/socket.js';
+import { type ClientSocket, emitAck, Inbox, send, sendOk, settle } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 // The message path of groups and blocks, end to end: who gets what, and what history shows.
@@ -107,5 +107,34 @@ describe('blocking', () => {
     await t.http.delete(`/api/users/me/blocks/${b.id}`, a.accessToken);
     const again = await sendOk(sb, { receiverId: a.id, content: 'now?' });
     expect((await aInbox.waitFor(1))[0]!.id).toBe(again.id);
+  });
+
+  it('keeps the blocked person’s edits and reactions in their direct chat from the blocker, live and in sync', async () => {
+    const [a, b] = [await createUser(t.http), await createUser(t.http)];
+    const [sa, sb] = [await t.online(a), await t.online(b)];
+    const fromB = await sendOk(sb, { receiverId: a.id, content: 'before the block' });
+    const fromA = await sendOk(sa, { receiverId: b.id, content: 'hello' });
+    const token = (await t.http.get('/api/sync', a.accessToken)).body.token as string;
+    await t.http.put(`/api/users/me/blocks/${b.id}`, {}, a.accessToken);
+    const edited = new Inbox(sa, 'chat:message_edited');
+    const reactions = new Inbox(sa, 'chat:reaction_updated');
+    const deleted = new Inbox(sa, 'chat:message_deleted');
+    const ack = (event: string, payload: object) => emitAck(sb, event, payload) as Promise<{ ok: boolean }>;
+    expect(
+      (await ack('chat:message_edit', { messageId: fromB.id, content: 'edited while blocked' })).ok,
+    ).toBe(true);
+    expect((await ack('chat:reaction_add', { messageId: fromA.id, emoji: '👍' })).ok).toBe(true);
+    // A's own change still reaches A's devices: the barrier that proves B's came to nothing.
+    expect(
+      (await emitAck(sa, 'chat:reaction_add', { messageId: fromB.id, emoji: '🔥' })) as object,
+    ).toMatchObject({ ok: true });
+    expect((await reactions.waitFor(1)).at(-1)).toMatchObject({ userId: a.id, emoji: '🔥' });
+    expect(edited.items).toEqual([]);
+    expect(reactions.items.map((e) => e.userId)).toEqual([a.id]);
+    expect(deleted.items).toEqual([]);
+    const sync = await t.http.get(`/api/sync?since=${encodeURIComponent(token)}`, a.accessToken);
+    expect(sync.body.events.map((e: { userId?: string; type: string }) => [e.type, e.userId])).toEqual([
+      ['reaction_updated', a.id],
+    ]);
   });
 });
