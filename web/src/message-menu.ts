@@ -3,6 +3,7 @@
 // sheet at the bottom on a phone; a tap outside closes it.
 import type { Message } from './api';
 import { h } from './dom';
+import { moveMenuFocus } from './menu-keys';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -155,21 +156,8 @@ function itemsOf(menu: HTMLElement): HTMLElement[] {
 }
 
 function onKey(event: KeyboardEvent, menu: HTMLElement): void {
-  const items = itemsOf(menu);
-  const index = items.indexOf(document.activeElement as HTMLElement);
-  const moves: Record<string, number> = {
-    ArrowDown: index + 1,
-    ArrowRight: index + 1,
-    ArrowUp: index - 1,
-    ArrowLeft: index - 1,
-    Home: 0,
-    End: items.length - 1,
-  };
-  const next = moves[event.key];
-  if (next !== undefined) {
-    event.preventDefault();
-    items[(next + items.length) % items.length]?.focus();
-  } else if (event.key === 'Escape') {
+  if (moveMenuFocus(event, itemsOf(menu), true)) return;
+  if (event.key === 'Escape') {
     event.preventDefault();
     closeMenu(true);
   } else if (event.key === 'Tab') {

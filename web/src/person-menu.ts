@@ -5,6 +5,7 @@
 import type { PublicUser } from './api';
 import { block, isBlocked, unblock } from './blocks';
 import { h } from './dom';
+import { moveMenuFocus } from './menu-keys';
 
 export interface PersonMenuItem {
   label: string;
@@ -102,19 +103,8 @@ function openMenu(button: HTMLButtonElement, label: string, items: PersonMenuIte
 }
 
 function onKey(event: KeyboardEvent, menu: HTMLElement): void {
-  const items = [...menu.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-  const index = items.indexOf(document.activeElement as HTMLElement);
-  const moves: Record<string, number> = {
-    ArrowDown: index + 1,
-    ArrowUp: index - 1,
-    Home: 0,
-    End: items.length - 1,
-  };
-  const next = moves[event.key];
-  if (next !== undefined) {
-    event.preventDefault();
-    items[(next + items.length) % items.length]?.focus();
-  } else if (event.key === 'Escape') {
+  if (moveMenuFocus(event, [...menu.querySelectorAll<HTMLElement>('[role="menuitem"]')])) return;
+  if (event.key === 'Escape') {
     // Not the dialog's Escape too: the menu closes, the dialog stays.
     event.preventDefault();
     event.stopPropagation();
