@@ -6,6 +6,7 @@
 // (msg/s) and chat:message_receive heard across all member sockets, the senders' own included
 // (deliveries/s), with send→ack and send→receive latencies. Members that do not send can be held by
 // receiver threads (--group-threads) so that their decoding has its own event loops.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import hdr from 'hdr-histogram-js';
 import { GroupDeliveries } from './group-deliveries.mjs';
 import { startReceiverThreads } from './group-receivers.mjs';
@@ -19,6 +20,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TIMED_OUT = Symbol('ack timed out');
 /** The load generator's CPU above which the figure says more about the client than about the server. */
 export const CLIENT_BOUND_PERCENT = 90;
+/** …or its event loop runs this late on average (ms): it reads its sockets too late to time them. */
+export const CLIENT_BOUND_LOOP_DELAY_MS = 50;
 
 /** Member index of sender slot `i` of `P`, in a group of `N`. */
 export const senderMember = (i, P, N) => (N >= P ? Math.floor((i * N) / P) : i % N);
@@ -129,14 +132,18 @@ export async function runGroupLoad(
       }
     }, 250);
 
-    let ackedThisSecond = 0;
     let ackedBefore = 0;
     const began = performance.now();
+    let lastTick = began;
+    // A busy client runs this late: the rates are over the time since the previous line.
     const ticker = setInterval(() => {
-      const elapsed = (performance.now() - began) / 1000;
-      ackedThisSecond = ackedTotal - ackedBefore;
+      const now = performance.now();
+      const elapsed = (now - began) / 1000;
+      const since = (now - lastTick) / 1000;
+      lastTick = now;
+      const ackedThisSecond = Math.round((ackedTotal - ackedBefore) / since);
       ackedBefore = ackedTotal;
-      const heard = deliveries.takeSecond() + (threads?.lastSecond() ?? 0);
+      const heard = Math.round((deliveries.takeSecond() + (threads?.lastSecond() ?? 0) * since) / since);
       const errorsSoFar =
         errors.ackFailed + errors.ackTimeouts + deliveries.disconnects + deliveries.misdelivered;
       say(
@@ -161,7 +168,11 @@ export async function runGroupLoad(
     const serverCpu = new CpuMeter(pids);
     const dbCpu = new CpuMeter(dbProcesses);
     const clientCpuStart = process.cpuUsage(); // the whole process: the receiver threads too
+    const clientWallStart = performance.now();
     const machineCpu = new MachineCpuMeter();
+    // How late the bench's own event loop runs: when the client cannot keep up, this grows.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     let serverRssPeak = 0;
     const rssNow = () => (pids.length ? pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0) : undefined);
     const rssSampler = setInterval(() => {
@@ -175,9 +186,13 @@ export async function runGroupLoad(
     const dbCpuPercent = dbProcesses.length ? dbCpu.percent() : undefined;
     const commitsAfter = await dbCommits();
     const clientCpu = process.cpuUsage(clientCpuStart);
+    // A busy loop wakes after the window's end: divide by the time the reading really covers.
+    const clientSeconds = (performance.now() - clientWallStart) / 1000;
     const machineCpuPercent = machineCpu.percent();
     const serverRss = rssNow();
     clearInterval(rssSampler);
+    loopDelay.disable();
+    const clientLoopDelayMs = { mean: loopDelay.mean / 1e6, p99: loopDelay.percentile(99) / 1e6 };
 
     // Let what is in flight land, then wait for every member to have heard every acked message.
     const drainDeadline = performance.now() + ackTimeoutMs + 5000;
@@ -214,18 +229,20 @@ export async function runGroupLoad(
       lost += Math.max(0, ackedTotal - n);
     }
 
-    const clientCpuPercent = ((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100;
+    const clientCpuPercent = ((clientCpu.user + clientCpu.system) / 1e6 / clientSeconds) * 100;
     const otherCpuPercent =
       machineCpuPercent === undefined
         ? undefined
         : Math.max(0, machineCpuPercent - clientCpuPercent - (serverCpuPercent ?? 0) - (dbCpuPercent ?? 0));
     if (otherCpuPercent > 15)
       say(`warning: other processes used ${otherCpuPercent.toFixed(0)}% of a core during the window`);
-    const clientBound = clientCpuPercent >= CLIENT_BOUND_PERCENT;
+    const clientBound =
+      clientCpuPercent >= CLIENT_BOUND_PERCENT || clientLoopDelayMs.mean >= CLIENT_BOUND_LOOP_DELAY_MS;
     if (clientBound) {
       say(
-        `client-bound: the load generator used ${clientCpuPercent.toFixed(0)}% of its core ` +
-          `(${threadCount} receiver thread(s)): the figure is a lower bound of what the server sustains`,
+        `client-bound: the load generator used ${clientCpuPercent.toFixed(0)}% of its core, its event loop ran ` +
+          `${clientLoopDelayMs.mean.toFixed(0)} ms late on average (${threadCount} receiver thread(s)): the ` +
+          'figure is a lower bound of what the server sustains',
       );
     }
     if (lost) say(`lost: ${lost} deliveries missing on ${membersShort} member(s) after the drain`);
@@ -258,6 +275,7 @@ export async function runGroupLoad(
           ? (commitsAfter - commitsBefore) / seconds
           : undefined,
       clientCpuPercent,
+      clientLoopDelayMs,
       clientBound,
       machineCpuPercent,
       otherCpuPercent,

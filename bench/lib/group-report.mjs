@@ -1,5 +1,5 @@
 // `--group`: medians over the runs and the table that puts each group size next to the direct figure.
-import { CLIENT_BOUND_PERCENT } from './group-load.mjs';
+import { CLIENT_BOUND_LOOP_DELAY_MS, CLIENT_BOUND_PERCENT } from './group-load.mjs';
 import { medianOf } from './report.mjs';
 
 const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
@@ -41,6 +41,7 @@ export function groupColumns(direct, groups) {
     'server CPU %',
     'db CPU %',
     'client CPU %',
+    'client loop delay ms',
     'other CPU %',
   ];
   const cells = (label, members, r) => [
@@ -56,6 +57,7 @@ export function groupColumns(direct, groups) {
     fixed(r.serverCpuPercent, 0),
     fixed(r.dbCpuPercent, 0),
     `${fixed(r.clientCpuPercent, 0)}${r.clientBound ? ' *' : ''}`,
+    fixed(r.clientLoopDelayMs?.mean, 0),
     fixed(r.otherCpuPercent, 0),
   ];
   const lines = [];
@@ -74,7 +76,8 @@ export function formatGroupTable(direct, groups) {
   ];
   if (Object.values(groups).some((r) => r.clientBound)) {
     notes.push(
-      `* client-bound: the load generator used >= ${CLIENT_BOUND_PERCENT}% of its core: a lower bound of the server`,
+      `* client-bound: the load generator used >= ${CLIENT_BOUND_PERCENT}% of its core or its event loop ran ` +
+        `>= ${CLIENT_BOUND_LOOP_DELAY_MS} ms late on average: a lower bound of the server`,
     );
   }
   return [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row), ...notes].join('\n');
