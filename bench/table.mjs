@@ -2,6 +2,7 @@
 // Markdown tables from bench result files (the medians for throughput runs, the figures of idle runs),
 // so BENCHMARKS.md quotes the JSON instead of retyping it. Usage: node bench/table.mjs RESULT.json …
 import { readFileSync } from 'node:fs';
+import { groupColumns } from './lib/group-report.mjs';
 import { formatMix } from './lib/mix.mjs';
 import { kindColumns, rateHeader, resultColumns } from './lib/report.mjs';
 
@@ -83,6 +84,41 @@ if (throughput.length) {
       }
     });
   }
+}
+
+// --group: the direct service row and each group size, medians, then each run's figures.
+for (const d of throughput.filter((d) => d.median.groups)) {
+  const { header, lines } = groupColumns(d.median.service, d.median.groups);
+  console.log(`\n${storageOf(d)}, median of ${d.parameters.runs} run(s), \`${d.file}\`\n`);
+  console.log(row(header));
+  console.log(row(header.map(() => '---')));
+  for (const line of lines) console.log(row(line));
+  console.log(
+    `\n${row(['run', 'load', 'msg/s', 'deliveries/s', 'recv p99 ms', 'ack p99 ms', 'errors', 'client CPU %', 'other CPU %', 'tries'])}`,
+  );
+  console.log(row(Array(10).fill('---')));
+  d.runs.forEach((run, i) => {
+    const loads = [
+      ['direct', run.service],
+      ...Object.entries(run.groups ?? {}).map(([size, r]) => [`group ${size}`, r]),
+    ];
+    for (const [load, r] of loads) {
+      console.log(
+        row([
+          i + 1,
+          load,
+          n(r.throughput),
+          n(r.deliveriesPerSecond),
+          n(r.latency?.p99, 1),
+          n(r.ackLatency?.p99, 1),
+          n(r.errors?.total),
+          n(r.clientCpuPercent),
+          n(r.otherCpuPercent),
+          r.attempts ?? 1,
+        ]),
+      );
+    }
+  });
 }
 
 const idle = data.filter((d) => d.kind === 'idle');

@@ -2,6 +2,8 @@
 // bare relay under the same load; medians over the runs and the durable/relay ratios.
 import { randomBytes } from 'node:crypto';
 import { backendPids, committedTransactions, createBenchDatabase, redact } from './bench-database.mjs';
+import { runGroupLoad } from './group-load.mjs';
+import { describeGroups, formatGroupTable, groupMedians } from './group-report.mjs';
 import { runLoad } from './load.mjs';
 import { describePinning } from './pinning.mjs';
 import {
@@ -37,9 +39,13 @@ async function undisturbed(measure, options) {
   return result;
 }
 
-async function measureService(options, pinning) {
+/**
+ * A fresh service (and database) under `load` (runLoad, or a group load): every measurement of the
+ * service, direct or group, starts equal.
+ */
+async function measureService(options, pinning, load = runLoad) {
   const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
-  if (options.url) return runLoad(await externalService(options.url, options.pid), options);
+  if (options.url) return load(await externalService(options.url, options.pid), options);
   const database = databaseUrl ? await createBenchDatabase(databaseUrl) : undefined;
   try {
     if (database) console.log(`  service database: ${database.name} (dropped after the run)`);
@@ -49,7 +55,7 @@ async function measureService(options, pinning) {
       redisUrl,
     });
     try {
-      return await runLoad(service, options, {
+      return await load(service, options, {
         dbPids: database ? () => backendPids(databaseUrl, database.name) : undefined,
         dbCommits: database ? () => committedTransactions(databaseUrl, database.name) : undefined,
       });
@@ -121,6 +127,7 @@ export async function runComparison(options, pinning) {
     nodeFlags: NODE_FLAGS,
     // Only with --mix, so that the files of plain runs stay as they were.
     ...(options.mix ? { mix: options.mix, seed: options.seed } : {}),
+    ...(options.group ? { group: options.group, groupThreads: options.groupThreads } : {}),
   };
   console.log(
     `bench: ${options.pairs} pairs x ${options.inflight} in flight, ${options.warmup} s warm-up + ` +
@@ -129,6 +136,7 @@ export async function runComparison(options, pinning) {
       `node ${NODE_FLAGS.join(' ')}`,
   );
   if (options.mix) console.log(describeMix(options.mix, options.seed));
+  if (options.group) console.log(describeGroups(options));
   console.log(`storage: ${storage.database}, ${storage.redis}`);
   if (options.instances > 1)
     console.log(`service: ${options.instances} instances, each pair split across two of them`);
@@ -143,9 +151,19 @@ export async function runComparison(options, pinning) {
       ? undefined
       : await undisturbed(() => measureRelay(options, pinning), options);
     const run = { service, relay, ratios: ratiosOf(service, relay) };
+    if (options.group) {
+      run.groups = {};
+      for (const size of options.group) {
+        run.groups[size] = await undisturbed(
+          () => measureService(options, pinning, (target, o, db) => runGroupLoad(target, o, size, db)),
+          options,
+        );
+      }
+    }
     runs.push(run);
     if (options.runs > 1) {
       console.log(`\n${tablesOf(run, options)}\n${formatRatios(run.ratios, 1)}`);
+      if (run.groups) console.log(`\n${formatGroupTable(run.service, run.groups)}`);
     }
   }
 
@@ -161,8 +179,14 @@ export async function runComparison(options, pinning) {
           p999: median(runs.map((r) => r.ratios.p999)),
         },
   };
+  if (options.group) summary.groups = groupMedians(runs);
   const title = options.runs > 1 ? `median of ${options.runs} runs` : 'result';
   console.log(`\n${title}\n${tablesOf(summary, options)}\n\n${formatRatios(summary.ratios, options.runs)}`);
+  if (summary.groups) {
+    console.log(
+      `\ngroups (${title}; direct: the service row above)\n${formatGroupTable(summary.service, summary.groups)}`,
+    );
+  }
 
   const file = writeJson(options.json, {
     kind: 'throughput',

@@ -5,39 +5,14 @@
 // is acked inside the window.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { io } from 'socket.io-client';
 import { newHistogram, summarize } from './latency.mjs';
 import { HEARD, MixedLoad } from './mix.mjs';
 import { CpuMeter, MachineCpuMeter, rssBytes, waitForQuiet } from './proc-stats.mjs';
+import { connect, content, nowUs } from './socket.mjs';
 import { makeUsers, mapLimit } from './users.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TIMED_OUT = Symbol('ack timed out');
-
-function connect(url, auth, transport) {
-  const socket = io(`${url}/chat`, {
-    auth,
-    transports: [transport],
-    forceNew: true, // one connection per socket: no multiplexing of pairs over one Manager
-    reconnection: false, // a dropped connection is an error to count, not something to hide
-    timeout: 30_000,
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(new Error(`connect to ${url}/chat failed: ${error.message}`));
-    });
-  });
-}
-
-/** `<send time in µs>:` then padding up to `size` characters. */
-function content(sentUs, size) {
-  const stamp = `${sentUs}:`;
-  return stamp + 'x'.repeat(Math.max(0, size - stamp.length));
-}
-
-const nowUs = () => Math.round(performance.now() * 1000);
 
 /**
  * Runs the load against `target` ({ name, url, pid?, urls?, pids? }) and returns its measurements. With
@@ -77,6 +52,7 @@ export async function runLoad(
     end: Number.POSITIVE_INFINITY,
   };
   let received = 0; // in the window
+  let echoes = 0; // in the window: the sender's own copy of its message (the server delivers to both members)
   let receivedThisSecond = 0;
   let sent = 0;
   let inflight = 0;
@@ -113,6 +89,9 @@ export async function runLoad(
     });
   }
   for (const pair of pairList) {
+    pair.sender.on('chat:message_receive', () => {
+      if (inWindow(performance.now())) echoes += 1;
+    });
     pair.receiver.on('chat:message_receive', (message) => {
       const now = performance.now();
       receivedThisSecond += 1;
@@ -280,6 +259,9 @@ export async function runLoad(
     throughput: mixResult ? mixResult.operations / seconds : received / seconds,
     ...mixResult,
     sent,
+    // Every chat:message_receive heard in the window: the receivers' and the senders' own copies.
+    deliveries: received + echoes,
+    deliveriesPerSecond: (received + echoes) / seconds,
     latency: summarize(latency),
     ackLatency: summarize(ackLatency),
     errors: { inWindow: windowErrors.count, total: errorTotal, ...errors, lost },

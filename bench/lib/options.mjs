@@ -34,6 +34,15 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
                        sides like a message (its change payloads also carry chatId: it stores nothing)
   --seed N             seed of the --mix draws: each pair gets the same kinds in the same order in every
                        run and on both targets                        (default 1)
+  --group N[,N…]       after the direct load, one group of N members per size (N users, one group, every
+                       member connected with one socket): the --pairs P sender slots are spread over the
+                       members (slot i is member floor(i*N/P), or i mod N when N < P), each keeping
+                       --inflight W sends in flight. Reports msg/s (acked) and deliveries/s (every
+                       chat:message_receive heard by any member socket) next to the direct figure of the
+                       same run. Service only (the relay has no groups). N <= the server's
+                       GROUP_MAX_MEMBERS (default 1000, the creator counts)
+  --group-threads K    worker threads holding the members that do not send, each with its own event loop
+                       (on the load generator's core; they add no CPU there)      (default 0)
 
 Idle mode:
   --idle N             open N authenticated idle websocket connections and report memory
@@ -73,6 +82,8 @@ const spec = {
   'ack-timeout': { type: 'string', default: '10000' },
   mix: { type: 'string' },
   seed: { type: 'string' },
+  group: { type: 'string' },
+  'group-threads': { type: 'string', default: '0' },
   idle: { type: 'string' },
   'sockets-per-user': { type: 'string', default: '100' },
   'local-addresses': { type: 'string' },
@@ -106,6 +117,14 @@ function seedOf(text) {
   const seed = number('seed', text);
   if (seed > 0xffffffff) throw new UsageError(`--seed: expected an integer below 2^32, got "${text}"`);
   return seed;
+}
+
+// "10,100,1000" → [10, 100, 1000]: each a group size of at least 2 (its creator and one other member).
+function groupSizes(text) {
+  const sizes = text.split(',').map((part) => number('group', part.trim(), { min: 2 }));
+  if (new Set(sizes).size !== sizes.length)
+    throw new UsageError(`--group: a size appears twice in "${text}"`);
+  return sizes;
 }
 
 // A bare `--mix` (last, or followed by another option) means the default mix: parseArgs has no
@@ -160,6 +179,13 @@ export function parseOptions(argv) {
     }
   }
   if (values.seed !== undefined && !mix) throw new UsageError('--seed: only with --mix');
+  const group = values.group === undefined ? undefined : groupSizes(values.group);
+  if (group && (idle || mix || instances > 1)) {
+    throw new UsageError(
+      '--group: for the plain throughput mode of one instance (not with --idle, --mix, --instances)',
+    );
+  }
+  const groupThreads = number('group-threads', values['group-threads']);
   return {
     help: values.help,
     pairs: number('pairs', values.pairs, { min: 1 }),
@@ -180,6 +206,8 @@ export function parseOptions(argv) {
     ackTimeoutMs: number('ack-timeout', values['ack-timeout'], { min: 1 }),
     mix,
     seed: mix ? seedOf(values.seed ?? '1') : undefined,
+    group,
+    groupThreads,
     idle,
     socketsPerUser: number('sockets-per-user', values['sockets-per-user'], { min: 1 }),
     localAddresses:
