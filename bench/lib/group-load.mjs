@@ -12,9 +12,10 @@ import { GroupDeliveries } from './group-deliveries.mjs';
 import { startReceiverThreads } from './group-receivers.mjs';
 import { createGroup } from './group-setup.mjs';
 import { newHistogram, summarize } from './latency.mjs';
-import { CpuMeter, MachineCpuMeter, rssBytes, waitForQuiet } from './proc-stats.mjs';
+import { waitForQuiet } from './proc-stats.mjs';
 import { connect, content, nowUs } from './socket.mjs';
 import { makeUsers, mapLimit } from './users.mjs';
+import { WindowMeters } from './window-meters.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TIMED_OUT = Symbol('ack timed out');
@@ -156,8 +157,7 @@ export async function runGroupLoad(
     await sleep(warmup * 1000);
 
     phase.name = 'measure';
-    const dbProcesses = await dbPids();
-    const commitsBefore = await dbCommits();
+    const meters = await WindowMeters.prepare(pids, { dbPids, dbCommits });
     // The window is fixed ahead so that the receiver threads apply the same bounds.
     const start = performance.now() + 50;
     deliveries.window = { start, end: start + duration * 1000 };
@@ -165,32 +165,17 @@ export async function runGroupLoad(
     await sleep(start - performance.now());
     phase.start = start;
     phase.end = start + duration * 1000;
-    const serverCpu = new CpuMeter(pids);
-    const dbCpu = new CpuMeter(dbProcesses);
-    const clientCpuStart = process.cpuUsage(); // the whole process: the receiver threads too
-    const clientWallStart = performance.now();
-    const machineCpu = new MachineCpuMeter();
+    meters.start();
     // How late the bench's own event loop runs: when the client cannot keep up, this grows.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    let serverRssPeak = 0;
-    const rssNow = () => (pids.length ? pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0) : undefined);
-    const rssSampler = setInterval(() => {
-      serverRssPeak = Math.max(serverRssPeak, rssNow() ?? 0);
-    }, 250);
     await sleep(phase.end - performance.now());
     phase.sending = false;
     phase.name = 'drain';
     const seconds = (phase.end - phase.start) / 1000;
-    const serverCpuPercent = pids.length ? serverCpu.percent() : undefined;
-    const dbCpuPercent = dbProcesses.length ? dbCpu.percent() : undefined;
-    const commitsAfter = await dbCommits();
-    const clientCpu = process.cpuUsage(clientCpuStart);
+    const readings = await meters.stop();
     // A busy loop wakes after the window's end: divide by the time the reading really covers.
-    const clientSeconds = (performance.now() - clientWallStart) / 1000;
-    const machineCpuPercent = machineCpu.percent();
-    const serverRss = rssNow();
-    clearInterval(rssSampler);
+    const { clientCpu, clientSeconds } = readings;
     loopDelay.disable();
     const clientLoopDelayMs = { mean: loopDelay.mean / 1e6, p99: loopDelay.percentile(99) / 1e6 };
 
@@ -230,10 +215,7 @@ export async function runGroupLoad(
     }
 
     const clientCpuPercent = ((clientCpu.user + clientCpu.system) / 1e6 / clientSeconds) * 100;
-    const otherCpuPercent =
-      machineCpuPercent === undefined
-        ? undefined
-        : Math.max(0, machineCpuPercent - clientCpuPercent - (serverCpuPercent ?? 0) - (dbCpuPercent ?? 0));
+    const otherCpuPercent = WindowMeters.otherCpuPercent(readings, clientCpuPercent);
     if (otherCpuPercent > 15)
       say(`warning: other processes used ${otherCpuPercent.toFixed(0)}% of a core during the window`);
     const clientBound =
@@ -265,19 +247,11 @@ export async function runGroupLoad(
       latency: summarize(latency),
       ackLatency: summarize(ackLatency),
       errors: { total: errorTotal, ...errors, lost, membersShort },
-      serverCpuPercent,
-      serverRssBytes: serverRss,
-      serverRssPeakBytes: pids.length ? serverRssPeak || undefined : undefined,
-      dbCpuPercent,
-      dbBackends: dbProcesses.length || undefined,
-      dbCommitsPerSecond:
-        commitsBefore !== undefined && commitsAfter !== undefined
-          ? (commitsAfter - commitsBefore) / seconds
-          : undefined,
+      ...meters.fields(readings, seconds),
       clientCpuPercent,
       clientLoopDelayMs,
       clientBound,
-      machineCpuPercent,
+      machineCpuPercent: readings.machineCpuPercent,
       otherCpuPercent,
     };
   }

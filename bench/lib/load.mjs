@@ -7,9 +7,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { newHistogram, summarize } from './latency.mjs';
 import { HEARD, MixedLoad } from './mix.mjs';
-import { CpuMeter, MachineCpuMeter, rssBytes, waitForQuiet } from './proc-stats.mjs';
+import { waitForQuiet } from './proc-stats.mjs';
 import { connect, content, nowUs } from './socket.mjs';
 import { makeUsers, mapLimit } from './users.mjs';
+import { WindowMeters } from './window-meters.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TIMED_OUT = Symbol('ack timed out');
@@ -192,32 +193,17 @@ export async function runLoad(
   await sleep(warmup * 1000);
 
   phase.name = 'measure';
-  const dbProcesses = await dbPids();
-  const commitsBefore = await dbCommits();
+  const meters = await WindowMeters.prepare(pids, { dbPids, dbCommits });
   const profiling = Boolean(options.profile && target.profileStart && (await target.profileStart()));
   phase.start = performance.now();
-  const serverCpu = new CpuMeter(pids);
-  const serverRssNow = () =>
-    pids.length ? pids.reduce((sum, pid) => sum + (rssBytes(pid) ?? 0), 0) : undefined;
-  const dbCpu = new CpuMeter(dbProcesses);
-  const clientCpuStart = process.cpuUsage();
-  const machineCpu = new MachineCpuMeter();
-  let serverRssPeak = 0;
-  const rssSampler = setInterval(() => {
-    serverRssPeak = Math.max(serverRssPeak, serverRssNow() ?? 0);
-  }, 250);
+  meters.start();
   await sleep(duration * 1000);
   phase.end = performance.now();
   phase.sending = false;
   phase.name = 'drain';
   const seconds = (phase.end - phase.start) / 1000;
-  const serverCpuPercent = pids.length ? serverCpu.percent() : undefined;
-  const dbCpuPercent = dbProcesses.length ? dbCpu.percent() : undefined;
-  const commitsAfter = await dbCommits();
-  const clientCpu = process.cpuUsage(clientCpuStart);
-  const machineCpuPercent = machineCpu.percent();
-  const serverRss = serverRssNow();
-  clearInterval(rssSampler);
+  const readings = await meters.stop();
+  const { clientCpu } = readings;
   let profile;
   if (profiling) {
     mkdirSync(options.profile, { recursive: true });
@@ -239,11 +225,7 @@ export async function runLoad(
   for (const socket of sockets) socket.close();
 
   const clientCpuPercent = ((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100;
-  // What the rest of the machine used meanwhile: anything else running skews the comparison.
-  const otherCpuPercent =
-    machineCpuPercent === undefined
-      ? undefined
-      : Math.max(0, machineCpuPercent - clientCpuPercent - (serverCpuPercent ?? 0) - (dbCpuPercent ?? 0));
+  const otherCpuPercent = WindowMeters.otherCpuPercent(readings, clientCpuPercent);
   if (otherCpuPercent > 15) {
     process.stdout.write(
       `  ${label} warning: other processes used ${otherCpuPercent.toFixed(0)}% of a core during the window\n`,
@@ -265,20 +247,11 @@ export async function runLoad(
     latency: summarize(latency),
     ackLatency: summarize(ackLatency),
     errors: { inWindow: windowErrors.count, total: errorTotal, ...errors, lost },
-    serverCpuPercent,
-    serverRssBytes: serverRss,
-    serverRssPeakBytes: pids.length ? serverRssPeak || undefined : undefined,
+    ...meters.fields(readings, seconds),
     instances: urls.length,
-    dbCpuPercent,
-    dbBackends: dbProcesses.length || undefined,
-    // ≈: PostgreSQL publishes these counters about once a second. Messages per commit ≈ batch size.
-    dbCommitsPerSecond:
-      commitsBefore !== undefined && commitsAfter !== undefined
-        ? (commitsAfter - commitsBefore) / seconds
-        : undefined,
     clientCpuPercent,
     profile,
-    machineCpuPercent,
+    machineCpuPercent: readings.machineCpuPercent,
     otherCpuPercent,
   };
 }
