@@ -1,4 +1,4 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { parseInput } from './parse.js';
 
@@ -7,7 +7,12 @@ import { parseInput } from './parse.js';
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(private readonly schema: S) {}
 
-  transform(value: unknown): z.output<S> {
-    return parseInput(this.schema, value);
+  transform(value: unknown, metadata?: ArgumentMetadata): z.output<S> {
+    // A path parameter is named by its name (`userId: must be a user id`), not as the body.
+    return parseInput(
+      this.schema,
+      value,
+      metadata?.type === 'param' && metadata.data ? metadata.data : undefined,
+    );
   }
 }
