@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { DeliveryReceipt, ReadReceipt } from '../contract/events.js';
 import type { ChatView, Page } from '../contract/views.js';
 import { SQLSTATE, sqlState } from '../database/sqlstate.js';
-import { MessagesRepository } from '../messages/messages.repository.js';
+import { type MessagePlace, MessagesRepository } from '../messages/messages.repository.js';
 import { RealtimeEmitter } from '../realtime/realtime-emitter.js';
 import { TypingService } from '../realtime/typing.service.js';
 import { ChatCache, directKey, type Roster } from './chat-cache.js';
@@ -72,9 +72,7 @@ export class ChatsService {
     exceptSocketId?: string,
   ): Promise<{ receipt: ReadReceipt; unreadCount: number }> {
     await this.limits.consume('receipts', userId);
-    const roster = await this.currentRosterFor(chatId, userId);
-    const message = await this.messages.findInChat(chatId, messageId);
-    if (!message || message.seq < roster.floors.get(userId)!) throw new AppError('MESSAGE_NOT_FOUND');
+    const { roster, message } = await this.visibleMessage(chatId, userId, messageId);
     const mark = await this.chats.markRead(chatId, userId, message.seq, message.num);
     if (!mark) throw new AppError('CHAT_NOT_FOUND');
     const receipt: ReadReceipt = {
@@ -96,9 +94,7 @@ export class ChatsService {
     messageId: string,
   ): Promise<{ receipt: DeliveryReceipt }> {
     await this.limits.consume('receipts', userId);
-    const roster = await this.currentRosterFor(chatId, userId);
-    const message = await this.messages.findInChat(chatId, messageId);
-    if (!message || message.seq < roster.floors.get(userId)!) throw new AppError('MESSAGE_NOT_FOUND');
+    const { roster, message } = await this.visibleMessage(chatId, userId, messageId);
     const mark = await this.chats.markDelivered(chatId, userId, message.seq);
     if (!mark) throw new AppError('CHAT_NOT_FOUND');
     const receipt: DeliveryReceipt = {
@@ -132,6 +128,21 @@ export class ChatsService {
       others.filter((id) => !shunned.has(id)),
       isTyping,
     );
+  }
+
+  /**
+   * A message of a chat the caller belongs to, which they may see (in a since_join group, one from after
+   * they joined), with the chat's current roster; 404 otherwise.
+   */
+  async visibleMessage(
+    chatId: string,
+    userId: string,
+    messageId: string,
+  ): Promise<{ roster: Roster; message: MessagePlace }> {
+    const roster = await this.currentRosterFor(chatId, userId);
+    const message = await this.messages.findInChat(chatId, messageId);
+    if (!message || message.seq < roster.floors.get(userId)!) throw new AppError('MESSAGE_NOT_FOUND');
+    return { roster, message };
   }
 
   /**

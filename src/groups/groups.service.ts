@@ -293,9 +293,7 @@ export class GroupsService {
     cursor?: string,
   ): Promise<Page<ReaderView>> {
     const after = cursor ? decodeCursor<[string]>(cursor, [cursorParts.uuid])[0] : undefined;
-    const roster = await this.chats.currentRosterFor(chatId, actorId);
-    const message = await this.messages.findInChat(chatId, messageId);
-    if (!message || message.seq < roster.floors.get(actorId)!) throw new AppError('MESSAGE_NOT_FOUND');
+    const { message } = await this.chats.visibleMessage(chatId, actorId, messageId);
     const rows = await this.groups.readers(chatId, message.seq, message.senderId, limit + 1, after);
     const page = pageOfRows(rows, limit, (last) => encodeCursor(last.id));
     return {

@@ -234,7 +234,11 @@ export class MessagesService {
     // A retry is acknowledged with the original as it now is, and delivered nothing a second time.
     if (written.duplicate) return this.viewFor(written.id, sender.id);
     const view = newMessageView(written, sender, replyTo);
-    const recipients = await this.recipientsOf(written, roster, receiverId);
+    // A direct chat's recipients are known at once; a group's roster may need reading at the message's version.
+    const recipients =
+      roster?.type === 'GROUP'
+        ? await this.groupAudience(written, roster)
+        : directRecipients(written, receiverId);
     this.emitter.deliver(recipients, 'chat:message_receive', view);
     this.metrics.messagesDelivered.inc(recipients.length);
     if (written.firstWords && receiverId && !written.hiddenFromReceiver)
@@ -242,16 +246,8 @@ export class MessagesService {
     return view;
   }
 
-  // Who hears of a new message: see store.
-  private async recipientsOf(
-    written: WrittenMessage,
-    known: Roster | null,
-    receiverId: string | null,
-  ): Promise<readonly string[]> {
-    if (!known || known.type === 'DIRECT') {
-      if (!receiverId) return [written.senderId];
-      return written.hiddenFromReceiver ? [written.senderId] : [written.senderId, receiverId];
-    }
+  // The members of a group who hear of a new message: see store.
+  private async groupAudience(written: WrittenMessage, known: Roster): Promise<readonly string[]> {
     const roster =
       known.version >= written.stateSeq ? known : await this.chats.roster(written.chatId, written.stateSeq);
     return roster ? audienceOf(roster, written.stateSeq, written.seq) : [written.senderId];
@@ -340,6 +336,12 @@ function refuseUnlessApplied({ outcome }: AppliedChange): void {
     case 'system':
       throw new AppError('FORBIDDEN', 'System messages cannot be edited, deleted or reacted to');
   }
+}
+
+/** Who hears of a new direct message: both members, but not a receiver it is hidden from (a blocker). */
+function directRecipients(written: WrittenMessage, receiverId: string | null): readonly string[] {
+  if (!receiverId || written.hiddenFromReceiver) return [written.senderId];
+  return [written.senderId, receiverId];
 }
 
 /** The other member of a direct chat (none in a chat with oneself, nor in a group). */
