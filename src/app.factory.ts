@@ -13,6 +13,7 @@ import type { AppConfig, BootConfig } from './config/config.js';
 import { type DatabaseHandle, openDatabase, runMigrations } from './database/database.js';
 import { generatedSecret } from './instance/generated-secret.js';
 import { InstanceLease } from './instance/instance-lease.js';
+import { settleVapidKeys } from './notifications/vapid-keys.js';
 import { ChatSocketAdapter } from './realtime/socket-io.adapter.js';
 import { openRedis, redactUrl } from './redis/redis.js';
 import { RedisBus } from './redis/redis-bus.js';
@@ -24,6 +25,8 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 export interface AppOptions {
   /** Time for the service's rules; tests pass one they move by hand. */
   clock?: Clock;
+  /** Certificates to trust for push endpoints besides the system's (a test's stand-in push service). */
+  pushCa?: string;
 }
 
 /** Builds the whole service (database migrated, Redis connected) without listening yet. */
@@ -69,7 +72,15 @@ export async function createApp(
     clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ config, logger, database, redis, bus, clock: options.clock ?? new SystemClock() }),
+    AppModule.forRoot({
+      config,
+      logger,
+      database,
+      redis,
+      bus,
+      clock: options.clock ?? new SystemClock(),
+      pushCa: options.pushCa,
+    }),
     adapter,
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
@@ -112,8 +123,9 @@ async function settle(boot: BootConfig, database: DatabaseHandle, logger: Logger
     process.exit(1);
   });
   database.beforeClose(() => lease.release());
+  const vapid = await settleVapidKeys(boot.notifications.push, database, boot.dataDir);
   const { configuredInstanceId: _, ...rest } = boot;
-  return { ...rest, jwt: { ...jwt, secret, generated: !configuredSecret }, instanceId: lease.id };
+  return { ...rest, jwt: { ...jwt, secret, generated: !configuredSecret }, instanceId: lease.id, vapid };
 }
 
 // One line per request, none for health probes and scrapes (they would drown everything else).

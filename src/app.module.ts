@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import type { RedisBus } from './redis/redis-bus.js';
 import { UsersModule } from './users/users.module.js';
@@ -29,6 +30,7 @@ export interface AppResources {
   redis: Redis | null;
   bus: RedisBus | null;
   clock: Clock;
+  pushCa?: string;
 }
 
 @Module({})
@@ -51,6 +53,7 @@ export class AppModule {
         BlocksModule,
         MessagesModule,
         MediaModule,
+        NotificationsModule.forRoot(resources.pushCa),
         DocsModule,
         HealthModule,
       ],

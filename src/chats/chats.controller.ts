@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
@@ -11,6 +11,7 @@ import {
   directChatSchema,
   markReadSchema,
 } from '../contract/chat-inputs.js';
+import { chatNotificationsSchema } from '../contract/notification-inputs.js';
 import { ChatsService } from './chats.service.js';
 
 @Controller('chats')
@@ -48,5 +49,15 @@ export class ChatsController {
   ) {
     const { receipt, unreadCount } = await this.chats.markRead(user.id, chatId, body.messageId);
     return { ...receipt, unreadCount };
+  }
+
+  /** The caller's push setting for the chat: `none` (muted, until `mutedUntil` when given) or `all`. */
+  @Put(':chatId/notifications')
+  notifications(
+    @CurrentUser() user: AuthUser,
+    @Param('chatId', new ZodPipe(chatIdSchema)) chatId: string,
+    @Body(new ZodPipe(chatNotificationsSchema)) body: z.output<typeof chatNotificationsSchema>,
+  ) {
+    return this.chats.setNotifications(user.id, chatId, body);
   }
 }

@@ -9,6 +9,8 @@ export interface Mark {
   changed: boolean;
   unreadCount: number;
   messageId: string | null;
+  /** Before this move: the newest seq pushed to the member and not yet read past (0: none). */
+  pushedSeq: number;
 }
 
 export interface ChatRow {
@@ -33,6 +35,8 @@ export interface ChatRow {
   peerAvatar: string | null;
   /** The newest message the caller has not hidden. */
   lastMessageId: string | null;
+  notifyLevel: 'all' | 'none';
+  mutedUntil: Date | string | null;
 }
 
 /** Chats and their members: direct chats, chat lists, read and delivered marks. */
@@ -140,7 +144,7 @@ export class ChatsRepository {
               CASE WHEN c.type = 'DIRECT' THEN COALESCE(peer.name, self.name) END AS "peerName",
               CASE WHEN c.type <> 'DIRECT' THEN NULL WHEN peer.id IS NULL THEN self.avatar_url
                    ELSE peer.avatar_url END AS "peerAvatar",
-              last.id AS "lastMessageId"
+              last.id AS "lastMessageId", me.notify_level AS "notifyLevel", me.muted_until AS "mutedUntil"
        FROM chat_members me
        JOIN chats c ON c.id = me.chat_id
        JOIN users self ON self.id = me.user_id
@@ -186,6 +190,7 @@ export class ChatsRepository {
       seq,
       'last_read_seq',
       `last_read_seq = $3, last_read_num = $4, last_delivered_seq = GREATEST(last_delivered_seq, $3),
+       pushed_seq = CASE WHEN pushed_seq <= $3 THEN 0 ELSE pushed_seq END,
        unread_removed = (
          SELECT count(*)::int FROM messages m
          WHERE m.chat_id = $1 AND m.seq > $3 AND m.sender_id <> $2 AND (m.deleted_at IS NOT NULL OR EXISTS (
@@ -216,16 +221,48 @@ export class ChatsRepository {
        ), mark AS (
          SELECT COALESCE((SELECT mark FROM moved), cm.${column}) AS seq, EXISTS (SELECT 1 FROM moved) AS changed,
                 c.message_count - COALESCE((SELECT last_read_num FROM moved), cm.last_read_num)
-                  - COALESCE((SELECT unread_removed FROM moved), cm.unread_removed) AS unread
+                  - COALESCE((SELECT unread_removed FROM moved), cm.unread_removed) AS unread,
+                cm.pushed_seq
          FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
          WHERE cm.chat_id = $1 AND cm.user_id = $2
        )
-       SELECT mark.seq, mark.changed, mark.unread AS "unreadCount",
+       SELECT mark.seq, mark.changed, mark.unread AS "unreadCount", mark.pushed_seq AS "pushedSeq",
               (SELECT id FROM messages WHERE chat_id = $1 AND seq = mark.seq) AS "messageId"
        FROM mark`,
       [chatId, userId, seq, ...extra],
     );
     return row;
+  }
+
+  /** A current member's push setting for the chat; undefined when they are not one. */
+  async setNotifications(
+    chatId: string,
+    userId: string,
+    level: 'all' | 'none',
+    mutedUntil: Date | null,
+  ): Promise<{ level: 'all' | 'none'; mutedUntil: Date | string | null } | undefined> {
+    const [row] = await this.database.query<{ level: 'all' | 'none'; mutedUntil: Date | string | null }>(
+      `UPDATE chat_members SET notify_level = $3, muted_until = $4
+       WHERE chat_id = $1 AND user_id = $2 AND left_seq IS NULL
+       RETURNING notify_level AS level, muted_until AS "mutedUntil"`,
+      [chatId, userId, level, mutedUntil],
+    );
+    return row;
+  }
+
+  /**
+   * Queues, on the notification outbox, a `read` push to each of the user's push subscriptions: their
+   * devices close the chat's notifications up to `seq`.
+   */
+  async queueReadPushes(chatId: string, userId: string, seq: number, now: Date): Promise<void> {
+    await this.database.query(
+      `INSERT INTO outbox_retries (channel, target, id, chat_id, seq, payload, attempts, next_attempt_at)
+       SELECT 'push', s.id::text, 'read_' || $1 || '_' || $3, $1, $3,
+              jsonb_build_object('type', 'read', 'id', 'read_' || $1 || '_' || $3, 'chatId', $1, 'seq', $3), 0, $4
+       FROM push_subscriptions s WHERE s.user_id = $2
+       ON CONFLICT DO NOTHING`,
+      [chatId, userId, seq, now],
+    );
   }
 
   async findDirect(pairKey: string): Promise<string | undefined> {

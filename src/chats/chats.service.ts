@@ -3,10 +3,13 @@ import { BlocksRepository } from '../blocks/blocks.repository.js';
 import { AppError } from '../common/errors/app-error.js';
 import { newId } from '../common/ids/new-id.js';
 import { RateLimiters } from '../common/rate-limit/rate-limiters.js';
+import { Clock } from '../common/time/clock.js';
 import { pageOfRows } from '../common/validation/keyset-cursor.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { DeliveryReceipt, ReadReceipt } from '../contract/events.js';
+import type { ChatNotificationsInput } from '../contract/notification-inputs.js';
+import type { ChatNotificationsView } from '../contract/notifications.js';
 import type { ChatView, Page } from '../contract/views.js';
 import { SQLSTATE, sqlState } from '../database/sqlstate.js';
 import { type MessagePlace, MessagesRepository } from '../messages/messages.repository.js';
@@ -33,6 +36,7 @@ export class ChatsService {
     private readonly emitter: RealtimeEmitter,
     private readonly typing: TypingService,
     private readonly limits: RateLimiters,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.receiptsMax = config.groups.receiptsMax;
@@ -84,6 +88,10 @@ export class ChatsService {
     };
     const audience = this.sharesReceipts(roster) ? roster.ids : [userId];
     if (mark.changed) this.emitter.toUsers(audience, 'chat:message_read', receipt, exceptSocketId);
+    // Devices without an open page learn of the read by push, and close what they showed of the chat.
+    if (mark.changed && mark.pushedSeq > 0) {
+      await this.chats.queueReadPushes(chatId, userId, mark.seq, new Date(this.clock.now()));
+    }
     return { receipt, unreadCount: Math.max(0, mark.unreadCount) };
   }
 
@@ -255,7 +263,36 @@ export class ChatsService {
       readSeq: row.lastReadSeq,
       peerReadSeq: row.peerReadSeq,
       peerDeliveredSeq: row.peerDeliveredSeq,
+      notifications: this.notificationsView(row.notifyLevel, row.mutedUntil),
       updatedAt: row.updatedAt.toISOString(),
     }));
+  }
+
+  /**
+   * Mutes (`none`, until `mutedUntil` or for good) or unmutes the chat's pushes for the caller, a current
+   * member. Webhooks still carry everything.
+   */
+  async setNotifications(
+    userId: string,
+    chatId: string,
+    input: ChatNotificationsInput,
+  ): Promise<ChatNotificationsView> {
+    const until = input.mutedUntil ? new Date(input.mutedUntil) : null;
+    if (until && until.getTime() <= this.clock.now()) {
+      throw new AppError('VALIDATION_FAILED', 'mutedUntil must be in the future', [
+        { path: 'mutedUntil', message: 'must be in the future' },
+      ]);
+    }
+    const row = await this.chats.setNotifications(chatId, userId, input.level, until);
+    if (!row) throw new AppError('CHAT_NOT_FOUND');
+    return this.notificationsView(row.level, row.mutedUntil);
+  }
+
+  // A mute that has run out reads as `all`.
+  private notificationsView(level: 'all' | 'none', mutedUntil: Date | string | null): ChatNotificationsView {
+    const until = mutedUntil === null ? null : new Date(mutedUntil);
+    if (level === 'all' || (until && until.getTime() <= this.clock.now()))
+      return { level: 'all', mutedUntil: null };
+    return { level: 'none', mutedUntil: until?.toISOString() ?? null };
   }
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { parseDurationSeconds } from './duration.js';
+import { parseDurationList, parseDurationSeconds } from './duration.js';
 import { parseRateLimit } from './rate-limit-setting.js';
 
 const optionalText = () =>
@@ -15,11 +15,11 @@ const optionalUrl = (protocols: string[]) =>
     message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
   });
 
-/** true / false / 1 / 0, false when unset. */
-const flag = () =>
+/** true / false / 1 / 0, `fallback` when unset. */
+const flag = (fallback: 'true' | 'false' = 'false') =>
   z
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .default('false')
+    .default(fallback)
     .transform((v) => v === 'true' || v === '1');
 
 const duration = (fallback: string) =>
@@ -150,6 +150,44 @@ export const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalText(),
   S3_SECRET_ACCESS_KEY: optionalText(),
   S3_FORCE_PATH_STYLE: flag(),
+  WEBHOOK_URL: optionalUrl(['http', 'https']),
+  // Space-separated, for rotation: every POST is signed with each.
+  WEBHOOK_SECRET: optionalText()
+    .transform((v) => (v ? v.split(/\s+/) : []))
+    .refine((secrets) => secrets.every(isWebhookSecret), {
+      message:
+        "each secret must be whsec_ followed by 24 to 64 bytes in base64 (make one: node -e \"console.log('whsec_'+require('crypto').randomBytes(32).toString('base64'))\")",
+    }),
+  // The wait before each attempt of a webhook or push; after the last, the notification is a dead letter.
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('0s,5s,5m,30m,2h,5h,10h,10h')
+    .transform((v, ctx) => {
+      const seconds = parseDurationList(v);
+      if (seconds === null || seconds.length > 20) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be 1 to 20 durations separated by commas, such as 0s,5s,5m,30m',
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    }),
+  VAPID_PUBLIC_KEY: optionalText(),
+  VAPID_PRIVATE_KEY: optionalText(),
+  VAPID_SUBJECT: optionalText().refine((v) => v === undefined || /^(mailto:|https:\/\/)/.test(v), {
+    message: 'must be a mailto: or https:// URL',
+  }),
+  PUSH_PREVIEW: flag('true'),
+  PUSH_ALLOW_PRIVATE_ENDPOINTS: flag(),
 });
+
+// Standard Webhooks secrets: whsec_ and base64 of 24 to 64 random bytes.
+function isWebhookSecret(secret: string): boolean {
+  const base64 = secret.replace(/^whsec_/, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return false;
+  const length = Buffer.from(base64, 'base64').length;
+  return length >= 24 && length <= 64;
+}
 
 export type Env = z.infer<typeof envSchema>;

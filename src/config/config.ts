@@ -59,6 +59,7 @@ export interface BootConfig {
   messages: { editWindowSeconds: number | null };
   /** Groups: most members, and most members for which receipts and typing go to everyone. */
   groups: { maxMembers: number; receiptsMax: number };
+  notifications: NotificationsConfig;
   /** Variables that were given but are not read, each with the reason: the boot log names them. */
   ignored: { name: string; reason: string }[];
 }
@@ -68,6 +69,25 @@ export interface AppConfig extends Omit<BootConfig, 'jwt' | 'configuredInstanceI
   jwt: Omit<BootConfig['jwt'], 'configuredSecret'> & { secret: Uint8Array; generated: boolean };
   /** Unique among running processes: presence and routing between instances are keyed by it. */
   instanceId: string;
+  /** The key pair that signs pushes (configured, or generated once per deployment). */
+  vapid: { publicKey: string; privateKey: string; generated: boolean };
+}
+
+/** Webhooks and Web Push. */
+export interface NotificationsConfig {
+  /** WEBHOOK_URL and its signing secrets; unset: no webhooks. */
+  webhook?: { url: string; secrets: string[] };
+  /** The wait before each attempt, in ms; after the last fails, a dead letter. */
+  retryScheduleMs: number[];
+  push: {
+    /** From VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY; unset: a generated pair kept in the database. */
+    configuredVapid?: { publicKey: string; privateKey: string };
+    subject: string;
+    /** Show a message's text in its push; off: "New message". */
+    preview: boolean;
+    /** Accept push endpoints on loopback and private addresses (tests). */
+    allowPrivateEndpoints: boolean;
+  };
 }
 
 /** An S3-compatible bucket for media; without keys the AWS SDK's own credential chain applies. */
@@ -142,7 +162,32 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     },
     messages: { editWindowSeconds: env.MESSAGE_EDIT_WINDOW },
     groups: { maxMembers: env.GROUP_MAX_MEMBERS, receiptsMax: env.GROUP_RECEIPTS_MAX },
+    notifications: notificationsConfig(env),
     ignored: ignoredVariables(env, fileKeys),
+  };
+}
+
+function notificationsConfig(env: Env): NotificationsConfig {
+  if (env.WEBHOOK_URL && env.WEBHOOK_SECRET.length === 0) {
+    throw new ConfigError(
+      'Invalid configuration:\n  WEBHOOK_SECRET: WEBHOOK_URL is set: give at least one secret',
+    );
+  }
+  const { VAPID_PUBLIC_KEY: publicKey, VAPID_PRIVATE_KEY: privateKey } = env;
+  if (!publicKey !== !privateKey) {
+    throw new ConfigError(
+      'Invalid configuration:\n  VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both, or neither to have a pair generated',
+    );
+  }
+  return {
+    webhook: env.WEBHOOK_URL ? { url: env.WEBHOOK_URL, secrets: env.WEBHOOK_SECRET } : undefined,
+    retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE.map((seconds) => seconds * 1000),
+    push: {
+      configuredVapid: publicKey && privateKey ? { publicKey, privateKey } : undefined,
+      subject: env.VAPID_SUBJECT ?? 'mailto:push@localhost',
+      preview: env.PUSH_PREVIEW,
+      allowPrivateEndpoints: env.PUSH_ALLOW_PRIVATE_ENDPOINTS,
+    },
   };
 }
 

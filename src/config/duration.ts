@@ -8,3 +8,17 @@ export function parseDurationSeconds(text: string): number | null {
   const seconds = Number(match[1]) * UNIT_SECONDS[unit];
   return seconds > 0 ? seconds : null;
 }
+
+/** Parses "0s,5s,5m" into seconds, zero allowed; null when any item is not a duration. */
+export function parseDurationList(text: string): number[] | null {
+  const seconds: number[] = [];
+  for (const item of text.split(',')) {
+    if (/^\s*0+\s*[smhd]?\s*$/.test(item)) seconds.push(0);
+    else {
+      const value = parseDurationSeconds(item);
+      if (value === null) return null;
+      seconds.push(value);
+    }
+  }
+  return seconds;
+}

@@ -66,11 +66,10 @@ export interface WebhookData {
     chatId: string;
     seq: number;
     message: MessageView;
-    /** Members who may see it (not the sender, not someone it is hidden from by a block). */
-    recipientIds: string[];
     /**
-     * Of those, the ones a push relay should notify: no socket connected when the event was sent, the chat
-     * not muted, the sender not blocked by them.
+     * The members a push relay should notify: they may see the message (not its sender, not hidden from
+     * them by a block), had no socket connected when the event was sent, have not muted the chat and do
+     * not block the sender.
      */
     notifyUserIds: string[];
   };

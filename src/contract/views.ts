@@ -3,6 +3,8 @@
  * client and the tests. `asyncapi.yaml` beside this file describes the same shapes (a test keeps them in step).
  */
 
+import type { ChatNotificationsView } from './notifications.js';
+
 export const MEDIA_TYPES = ['VIDEO', 'AUDIO'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
@@ -125,6 +127,8 @@ export interface ChatView {
   readSeq: number;
   peerReadSeq: number;
   peerDeliveredSeq: number;
+  /** The caller's push setting for the chat (PUT /api/chats/:chatId/notifications). */
+  notifications: ChatNotificationsView;
   updatedAt: string;
 }
 

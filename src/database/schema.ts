@@ -144,6 +144,12 @@ export const chatMembers = pgTable(
     // removed them: a member who left keeps the row (their messages stay), with left_seq set.
     joinedSeq: integer('joined_seq').notNull().default(0),
     leftSeq: integer('left_seq'),
+    // Pushes: 'all', or 'none' (until muted_until when set).
+    notifyLevel: text('notify_level').notNull().default('all'),
+    mutedUntil: timestamp('muted_until', { withTimezone: true }),
+    // The newest seq pushed to this member and not yet read: reading past it closes the notifications
+    // of their other devices.
+    pushedSeq: integer('pushed_seq').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.chatId, t.userId] }),
@@ -174,8 +180,9 @@ export const messages = pgTable(
     clientMessageId: text('client_message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     // The writing transaction's id: with a snapshot, it tells whether a row had committed by then. Sync
-    // needs no index on it because within a chat seq order is commit order: every writer must number a
-    // chat's messages under the chat row's lock, as INSERT_BATCH_SQL does (see SyncRepository).
+    // walks (chat_id, seq) instead, because within a chat seq order is commit order: every writer must
+    // number a chat's messages under the chat row's lock, as INSERT_BATCH_SQL does (see SyncRepository).
+    // The notification outbox, which reads every chat, finds new rows by it (see OutboxRepository).
     txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
     editedAt: timestamp('edited_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -191,6 +198,7 @@ export const messages = pgTable(
     uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
     index('messages_media_id_idx').on(t.mediaId).where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
+    index('messages_txid_idx').on(t.txid),
   ],
 );
 
@@ -216,7 +224,11 @@ export const chatEvents = pgTable(
     txid: xid8('txid').notNull().default(sql`pg_current_xact_id()`),
   },
   // By message: a delete for everyone scrubs the text of the message's earlier edits.
-  (t) => [primaryKey({ columns: [t.chatId, t.seq] }), index('chat_events_message_id_idx').on(t.messageId)],
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.seq] }),
+    index('chat_events_message_id_idx').on(t.messageId),
+    index('chat_events_txid_idx').on(t.txid),
+  ],
 );
 
 /** Who reacted to a message with what: the current state, of which chat_events holds the history. */
@@ -287,4 +299,65 @@ export const media = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('media_owner_id_idx').on(t.ownerId)],
+);
+
+/** Browsers' Web Push subscriptions; an endpoint belongs to the user who registered it last. */
+export const pushSubscriptions = pgTable(
+  'push_subscriptions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The session that registered it: logging out of that session removes it.
+    sessionId: uuid('session_id').references(() => sessions.id, { onDelete: 'cascade' }),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('push_subscriptions_endpoint_key').on(t.endpoint),
+    index('push_subscriptions_user_id_idx').on(t.userId),
+    index('push_subscriptions_session_id_idx').on(t.sessionId),
+  ],
+);
+
+/**
+ * The notification outbox's read position, per partition of the chats (a chat belongs to one): the
+ * snapshot (pg_snapshot text) whose transactions have been notified, and the instance working on it.
+ */
+export const outboxPartitions = pgTable('outbox_partitions', {
+  part: integer('part').primaryKey(),
+  seen: text('seen').notNull(),
+  owner: text('owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
+});
+
+/**
+ * Notifications whose first attempt failed: retried on WEBHOOK_RETRY_SCHEDULE, then kept as dead
+ * letters. `id` is the notification's stable id; `target` the subscription id (push) or 'webhook'.
+ */
+export const outboxRetries = pgTable(
+  'outbox_retries',
+  {
+    channel: text('channel').notNull(),
+    target: text('target').notNull(),
+    id: text('id').notNull(),
+    chatId: uuid('chat_id').notNull(),
+    seq: integer('seq').notNull(),
+    payload: jsonb('payload').notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deadAt: timestamp('dead_at', { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.channel, t.target, t.id] }),
+    index('outbox_retries_due_idx').on(t.nextAttemptAt).where(sql`${t.deadAt} IS NULL`),
+    // One chat's notifications to one target go in seq order: a later one waits for the earlier.
+    index('outbox_retries_chat_idx').on(t.channel, t.target, t.chatId, t.seq).where(sql`${t.deadAt} IS NULL`),
+  ],
 );

@@ -13,10 +13,9 @@ export async function generatedSecret(
   database: DatabaseHandle,
   name: string,
   dataDir: string,
+  make: () => string = () => randomBytes(48).toString('base64url'),
 ): Promise<string> {
   const legacy = join(dataDir, name);
-  const candidate = existsSync(legacy)
-    ? readFileSync(legacy, 'utf8').trim()
-    : randomBytes(48).toString('base64url');
+  const candidate = existsSync(legacy) ? readFileSync(legacy, 'utf8').trim() : make();
   return new SecretsRepository(database).getOrCreate(name, candidate);
 }

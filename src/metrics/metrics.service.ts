@@ -50,6 +50,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly notificationsSent = new Counter({
+    name: 'chat_notifications_sent_total',
+    help: 'Webhook POSTs answered 2xx and pushes accepted by the push service, by channel',
+    labelNames: ['channel'],
+    registers: [this.registry],
+  });
+
+  readonly notificationsFailed = new Counter({
+    name: 'chat_notifications_failed_total',
+    help: 'Attempts to send a notification that failed (each is retried on the schedule), by channel',
+    labelNames: ['channel'],
+    registers: [this.registry],
+  });
+
+  readonly notificationsDead = new Counter({
+    name: 'chat_notifications_dead_total',
+    help: 'Notifications given up after the last attempt of WEBHOOK_RETRY_SCHEDULE (dead letters), by channel',
+    labelNames: ['channel'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
   }

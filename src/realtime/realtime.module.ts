@@ -28,6 +28,6 @@ import { UserLocator } from './user-locator.js';
     UserLocator,
     SlowConsumers,
   ],
-  exports: [RealtimeEmitter, PresenceService, TypingService, SocketEvents],
+  exports: [RealtimeEmitter, PresenceService, TypingService, SocketEvents, ConnectedUsers, UserLocator],
 })
 export class RealtimeModule {}

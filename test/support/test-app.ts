@@ -24,6 +24,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Reuse a DATA_DIR (PGlite data, generated secret) from an earlier app: a restart. */
   dataDir?: string;
+  /** A certificate the app trusts for push endpoints (the stand-in push service's). */
+  pushCa?: string;
 }
 
 /** The real service, configured as in production, listening on a free loopback port. */
@@ -47,7 +49,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const config = loadConfig(env);
   const clock = new ManualClock();
-  const app = await createApp(config, createLogger(config.logLevel), { clock });
+  const app = await createApp(config, createLogger(config.logLevel), { clock, pushCa: options.pushCa });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -74,5 +76,6 @@ export function settledConfig(env: Record<string, string>): AppConfig {
     ...boot,
     jwt: { ...jwt, secret: jwt.configuredSecret!, generated: false },
     instanceId: 'test',
+    vapid: { publicKey: 'test', privateKey: 'test', generated: false },
   };
 }

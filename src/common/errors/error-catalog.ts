@@ -27,6 +27,12 @@ export const ERROR_CATALOG = {
   },
   GROUP_FULL: { status: 409, message: 'The group has as many members as it may have' },
   BLOCK_LIMIT: { status: 409, message: 'You block as many people as you may' },
+  PUSH_SUBSCRIPTION_LIMIT: { status: 409, message: 'You have as many push subscriptions as you may' },
+  PUSH_ENDPOINT_REFUSED: {
+    status: 400,
+    message:
+      'The push endpoint is on a loopback, private or link-local address, or its host cannot be resolved',
+  },
   REACTION_LIMIT: { status: 409, message: 'This message has as many reactions as it may have' },
   MESSAGE_DELETED: { status: 410, message: 'The message was deleted' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },

@@ -1,0 +1,68 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Webhook } from 'standardwebhooks';
+import type { WebhookEvent } from '../contract/notifications.js';
+import type { SendOutcome } from './send-outcome.js';
+
+/** Success means a 2xx within this time. */
+const TIMEOUT_MS = 10_000;
+const MAX_SOCKETS = 64;
+
+/**
+ * Signs and POSTs webhook events (Standard Webhooks): `webhook-id` (the event's stable id),
+ * `webhook-timestamp`, and `webhook-signature` with one `v1,…` per configured secret, so a receiver
+ * holding either the old or the new secret verifies it during a rotation.
+ */
+export class WebhookSender {
+  private readonly signers: Webhook[];
+  private readonly agent: http.Agent;
+
+  constructor(
+    private readonly url: string,
+    secrets: string[],
+  ) {
+    this.signers = secrets.map((secret) => new Webhook(secret));
+    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    this.agent = url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+  }
+
+  /**
+   * Signs with the wall clock, not the service's rule clock: a receiver refuses a timestamp far from its
+   * own clock, and a retry is signed anew.
+   */
+  send(event: WebhookEvent): Promise<SendOutcome> {
+    const now = new Date();
+    const body = JSON.stringify(event);
+    const signature = this.signers.map((signer) => signer.sign(event.id, now, body)).join(' ');
+    return post(this.url, this.agent, body, {
+      'content-type': 'application/json',
+      'webhook-id': event.id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function post(
+  url: string,
+  agent: http.Agent,
+  body: string,
+  headers: Record<string, string>,
+): Promise<SendOutcome> {
+  const request = url.startsWith('https:') ? https.request : http.request;
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', agent, headers, timeout: TIMEOUT_MS }, (res) => {
+      res.resume();
+      res.on('error', () => {});
+      const status = res.statusCode ?? 0;
+      resolve(status >= 200 && status < 300 ? { ok: true } : { ok: false, error: `HTTP ${status}` });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
+    req.on('error', (err) => resolve({ ok: false, error: err.message }));
+    req.end(body);
+  });
+}
