@@ -21,7 +21,9 @@ const sockets: ClientSocket[] = [];
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
   buildWebIfStale();
-  app = await startTestApp();
+  // The fake subscriptions below have loopback endpoints; nothing is ever pushed to them (their users
+  // are online, or signed out).
+  app = await startTestApp({ env: { PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true' } });
   http = new HttpClient(app.baseUrl);
   browser = await launchChromium();
 }, 120_000);
@@ -41,22 +43,63 @@ const COUNT_ASKS = `
 `;
 
 /**
- * A person signs in on a phone of their own where notifications are allowed (so the browser never
- * prompts) and asks for the permission are counted.
+ * A stand-in for the browser's push subscription (headless Chromium has no push service): `subscribe`
+ * makes one with `endpoint` and well-formed keys, kept in localStorage across reloads until unsubscribed.
+ * The page's own code runs on it, against the real server.
  */
-async function signIn(user: TestUser, path = '/'): Promise<Page> {
+const fakePushManager = (endpoint: string) => `(() => {
+  const KEY = 'test.fake-push-subscription';
+  const b64 = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
+  const of = (stored) => ({
+    endpoint: stored.json.endpoint,
+    expirationTime: null,
+    options: { userVisibleOnly: true, applicationServerKey: new Uint8Array(stored.key).buffer },
+    toJSON: () => stored.json,
+    unsubscribe: async () => { localStorage.removeItem(KEY); return true; },
+  });
+  PushManager.prototype.getSubscription = async function () {
+    const raw = localStorage.getItem(KEY);
+    return raw ? of(JSON.parse(raw)) : null;
+  };
+  PushManager.prototype.subscribe = async function (options) {
+    const p256dh = new Uint8Array(65).fill(7);
+    p256dh[0] = 4;
+    const json = { endpoint: ${JSON.stringify(endpoint)} + Math.random().toString(36).slice(2), expirationTime: null,
+      keys: { p256dh: b64(p256dh), auth: b64(new Uint8Array(16).fill(9)) } };
+    const stored = { json, key: [...new Uint8Array(options.applicationServerKey)] };
+    localStorage.setItem(KEY, JSON.stringify(stored));
+    return of(stored);
+  };
+})();`;
+
+/**
+ * A person signs in on a phone of their own where notifications are allowed (so the browser never
+ * prompts) and asks for the permission are counted; `init` runs in the page before its scripts.
+ */
+async function signIn(user: TestUser, init?: string): Promise<Page> {
   const context = await browser.newContext({ ...PHONE, permissions: ['notifications'] });
   contexts.push(context);
   await context.addInitScript(COUNT_ASKS);
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
-  await page.goto(`${app.baseUrl}${path}`);
+  await page.goto(app.baseUrl);
+  await signInHere(page, user);
+  return page;
+}
+
+async function signInHere(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await online(page);
-  return page;
 }
+
+/** The answer to the page's next request of `method` to the push subscriptions route. */
+const subscriptionCall = (page: Page, method: 'POST' | 'DELETE') =>
+  page.waitForResponse(
+    (r) => r.url() === `${app.baseUrl}/api/push/subscriptions` && r.request().method() === method,
+  );
 
 function shot(page: Page, name: string) {
   return page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
@@ -122,6 +165,56 @@ async function chatFrom(bob: TestUser, to: TestUser) {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('web client: notifications on a phone', () => {
+  it('turns on with a subscription the server takes, keeps it across a reload, turns off, and drops it at sign-out', async () => {
+    const ann = await createUser(http, { name: 'Ann On' });
+    const page = await signIn(ann, fakePushManager('https://127.0.0.1:9/push/'));
+    const area = page.getByRole('region', { name: 'Notifications on this device' });
+    const state = area.getByRole('status');
+
+    // On: the subscription's JSON goes to the server, which takes it.
+    const subscribed = subscriptionCall(page, 'POST');
+    await area.getByRole('button', { name: 'Turn on notifications' }).tap();
+    const posted = await subscribed;
+    expect(posted.status()).toBe(201);
+    const body = posted.request().postDataJSON() as {
+      endpoint: string;
+      keys: { p256dh: string; auth: string };
+    };
+    expect(body.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:9\/push\//);
+    expect(Object.keys(body.keys).sort()).toEqual(['auth', 'p256dh']);
+    expect(((await posted.json()) as { endpoint: string }).endpoint).toBe(body.endpoint);
+    await expect.poll(() => state.textContent()).toBe('Notifications are on for this device.');
+    expect(await asks(page)).toBe(1);
+    await shot(page, 'notifications-00-on.png');
+
+    // A reload: still on, and the server is handed the same subscription again (for this session).
+    const again = subscriptionCall(page, 'POST');
+    await page.reload();
+    await online(page);
+    expect((await again).request().postDataJSON()).toEqual(body);
+    await expect.poll(() => state.textContent()).toBe('Notifications are on for this device.');
+
+    // Off: unsubscribed here, and the server told which endpoint.
+    const removed = subscriptionCall(page, 'DELETE');
+    await area.getByRole('button', { name: 'Turn off notifications' }).tap();
+    expect((await removed).status()).toBe(204);
+    expect((await removed).request().postDataJSON()).toEqual({ endpoint: body.endpoint });
+    await expect.poll(() => state.textContent()).toBe('Notifications are off on this device.');
+
+    // On again, then signing out drops the browser's subscription (the server drops the session's).
+    const resubscribed = subscriptionCall(page, 'POST');
+    await area.getByRole('button', { name: 'Turn on notifications' }).tap();
+    expect((await resubscribed).status()).toBe(201);
+    await expect.poll(() => state.textContent()).toBe('Notifications are on for this device.');
+    await page.getByRole('button', { name: 'Sign out' }).tap();
+    await page.getByLabel('Email').waitFor();
+    await expect
+      .poll(() => page.evaluate<string | null>("localStorage.getItem('test.fake-push-subscription')"))
+      .toBe(null);
+    await signInHere(page, ann);
+    await expect.poll(() => state.textContent()).toBe('Notifications are off on this device.');
+  });
+
   it('asks for the permission only on a tap; registers the worker at /sw.js; says clearly when turning on fails', async () => {
     const ann = await createUser(http, { name: 'Ann Push' });
     const page = await signIn(ann);
@@ -149,7 +242,9 @@ describe.skipIf(!HAS_CHROMIUM)('web client: notifications on a phone', () => {
     await toggle.tap();
     await expect.poll(() => area.getAttribute('data-state')).toBe('failed');
     expect(await asks(page)).toBe(1);
-    expect(await area.getByRole('status').textContent()).toMatch(/^Could not turn on notifications: .+/);
+    expect(await area.getByRole('status').textContent()).toMatch(
+      /^Could not turn on notifications: the browser's push service refused \(.+\)\.$/,
+    );
     expect(await toggle.isEnabled()).toBe(true);
     expect(
       await page.evaluate<boolean>(
@@ -157,6 +252,18 @@ describe.skipIf(!HAS_CHROMIUM)('web client: notifications on a phone', () => {
       ),
     ).toBe(true);
     await shot(page, 'notifications-02-failed.png');
+
+    // A subscription the server refuses (not https): its message is shown, and the browser's is undone.
+    await page.evaluate(fakePushManager('http://127.0.0.1:9/push/'));
+    const refused = subscriptionCall(page, 'POST');
+    await toggle.tap();
+    expect((await refused).status()).toBe(400);
+    await expect
+      .poll(() => area.getByRole('status').textContent())
+      .toBe('Could not turn on notifications: endpoint: endpoint must be an https URL');
+    expect(await page.evaluate<string | null>("localStorage.getItem('test.fake-push-subscription')")).toBe(
+      null,
+    );
 
     // Notifications blocked in the browser's settings: the page follows at once.
     const cdp = await page.context().newCDPSession(page);

@@ -1,6 +1,5 @@
 // The chat list: direct chats (the peer, with a presence dot) and groups (title, avatar, member count),
 // each with its last message and unread count, newest first; a muted chat has a mark.
-import type { ChatNotificationsView } from '../../src/contract/notifications.js';
 import type { RemovalReason } from '../../src/contract/views.js';
 import type { Chat, Message } from './api';
 import { isMuted, muteMark } from './chat-mute';
@@ -15,8 +14,6 @@ export interface ChatState extends Chat {
   typingTimer?: number;
   /** Set when this user is no longer a member of the group (removed, or left on another device). */
   removed?: RemovalReason;
-  /** This user's notification setting for the chat (absent from a server before it had them). */
-  notifications?: ChatNotificationsView;
 }
 
 export interface ChatListOptions {
