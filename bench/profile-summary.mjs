@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Where a server spent its CPU: self time of a .cpuprofile (from `npm run bench -- --profile DIR`)
-// grouped by package / source area and by function. Usage: node bench/profile-summary.mjs FILE [top]
+// grouped by path (webhooks, send path, database client), by package / source area and by function. Usage: node bench/profile-summary.mjs FILE [top]
 import { readFileSync } from 'node:fs';
 
 const [file, topArg = '30'] = process.argv.slice(2);
@@ -37,9 +37,42 @@ for (const [id, us] of self) {
   functions.set(key, (functions.get(key) ?? 0) + us);
 }
 
+// Which path a sample's time served, from its whole stack: the outbox's webhooks when any frame is theirs
+// (the outbox's own code, signing, Node's HTTP client: the service takes no HTTP requests while the
+// bench measures), else the first frame from the leaf up that belongs to the send path or the database
+// client (shared: its promise continuations run without the caller on the stack).
+const PATHS = [
+  [
+    'webhooks: outbox, signing, HTTP client',
+    /\/dist\/notifications\/|node_modules\/(standardwebhooks|fast-sha256|@stablelib\/[^/]+)\/|^node:(_http_\w+|http)$/,
+  ],
+  ['database client (pg, both paths)', /node_modules\/(pg|pg-protocol|pg-pool|drizzle-orm)\//],
+  [
+    'send path: Socket.IO, messages, realtime',
+    /node_modules\/(socket\.io[^/]*|engine\.io[^/]*|ws|zod)\/|\/dist\/(messages|realtime|chats|contract|common|groups)\//,
+  ],
+];
+const parentOf = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+function pathOf(id) {
+  const stack = [];
+  for (let at = id; at !== undefined; at = parentOf.get(at)) stack.push(byId.get(at).callFrame);
+  if (stack.some((frame) => frame.url.endsWith('bench/lib/server-probe.mjs'))) return '(profiler start/stop)';
+  if (stack.some((frame) => PATHS[0][1].test(frame.url))) return PATHS[0][0];
+  for (const frame of stack) {
+    const path = PATHS.find(([, pattern]) => pattern.test(frame.url));
+    if (path) return path[0];
+  }
+  return stack[0].functionName.startsWith('(') ? stack[0].functionName : 'other';
+}
+const paths = new Map();
+for (const [id, us] of self) paths.set(pathOf(id), (paths.get(pathOf(id)) ?? 0) + us);
+
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
 const top = Number(topArg);
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`);
+console.log('\ntime by path (whole stack: see PATHS)');
+for (const [k, us] of [...paths].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${k}`);
 console.log('\nself time by package / area');
 for (const [k, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`);
 console.log('\nself time by function');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { groupColumns } from './lib/group-report.mjs';
 import { formatMix } from './lib/mix.mjs';
 import { kindColumns, rateHeader, resultColumns } from './lib/report.mjs';
+import { webhookColumns } from './lib/webhooks.mjs';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -31,11 +32,14 @@ const storageOf = (d) => {
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
 const throughput = data.filter((d) => d.kind === 'throughput');
+// webhooks: the service posting webhooks (--webhooks), measured after the other two.
+const TARGETS = ['service', 'relay', 'webhooks'];
 if (throughput.length) {
   const results = throughput.flatMap((d) =>
-    ['service', 'relay']
-      .filter((target) => d.median[target])
-      .map((target) => ({ label: `${storageOf(d)} | ${target}`, result: d.median[target] })),
+    TARGETS.filter((target) => d.median[target]).map((target) => ({
+      label: `${storageOf(d)} | ${target}`,
+      result: d.median[target],
+    })),
   );
   const { header, lines } = resultColumns(results, 'storage | target');
   console.log(row(header));
@@ -67,7 +71,7 @@ if (throughput.length) {
   console.log(row(Array(7).fill('---')));
   for (const d of throughput) {
     d.runs.forEach((run, i) => {
-      for (const target of ['service', 'relay']) {
+      for (const target of TARGETS) {
         const r = run[target];
         if (r)
           console.log(
@@ -82,6 +86,40 @@ if (throughput.length) {
             ]),
           );
       }
+    });
+  }
+}
+
+// --webhooks: what the receiver got (medians), the ratios to the plain service, and each run's figures.
+const withWebhooks = throughput.filter((d) => d.median.webhooks);
+if (withWebhooks.length) {
+  const rows = withWebhooks.map((d) => ({ label: storageOf(d), result: d.median.webhooks }));
+  const { header, lines } = webhookColumns(rows, 'storage');
+  console.log(`\n${row(header)}`);
+  console.log(row(header.map(() => '---')));
+  for (const line of lines) console.log(row(line));
+  const ratioHeader = ['storage', 'runs', 'msg/s plain', 'msg/s webhooks', 'webhooks/plain throughput'];
+  console.log(`\n${row([...ratioHeader, 'p50 webhooks/plain', 'p99 webhooks/plain', 'file'])}`);
+  console.log(row(Array(8).fill('---')));
+  for (const d of withWebhooks) {
+    const r = d.median.webhookRatios ?? {};
+    const cells = [
+      storageOf(d),
+      d.parameters.runs,
+      n(d.median.service.throughput),
+      n(d.median.webhooks.throughput),
+    ];
+    console.log(row([...cells, n(r.throughput, 2), n(r.p50, 2), n(r.p99, 2), `\`${d.file}\``]));
+  }
+  const perRun = ['storage', 'run', 'msg/s plain', 'msg/s webhooks', 'ratio', 'events in window', 'drain s'];
+  console.log(`\n${row([...perRun, 'repeats', 'missing', 'webhook p99 ms'])}`);
+  console.log(row(Array(10).fill('---')));
+  for (const d of withWebhooks) {
+    d.runs.forEach((run, i) => {
+      const w = run.webhooks.webhooks;
+      const cells = [storageOf(d), i + 1, n(run.service.throughput), n(run.webhooks.throughput)];
+      cells.push(n(run.webhookRatios?.throughput, 2), n(w.eventsInWindow), n(w.drainSeconds, 2));
+      console.log(row([...cells, n(w.duplicates), n(w.missing), n(w.latency?.p99, 1)]));
     });
   }
 }

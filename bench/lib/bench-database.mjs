@@ -68,6 +68,14 @@ export async function committedTransactions(adminUrl, database) {
   }
 }
 
+/** Messages users sent (not system entries) stored in the database at `url`. */
+export async function countUserMessages(url) {
+  return withAdmin(url, async (client) => {
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM messages WHERE kind = 'user'");
+    return rows[0].n;
+  });
+}
+
 /** host:port/database, without credentials. */
 export function redact(url) {
   const parsed = new URL(url);

@@ -1,7 +1,14 @@
 // Throughput mode: per run, a fresh service (fresh data dir, fresh database) under the load, then the
-// bare relay under the same load; medians over the runs and the durable/relay ratios.
+// bare relay under the same load (with --webhooks, between the two: a fresh service posting webhooks to a
+// local receiver); medians over the runs and the durable/relay (and webhooks/plain) ratios.
 import { randomBytes } from 'node:crypto';
-import { backendPids, committedTransactions, createBenchDatabase, redact } from './bench-database.mjs';
+import {
+  backendPids,
+  committedTransactions,
+  countUserMessages,
+  createBenchDatabase,
+  redact,
+} from './bench-database.mjs';
 import { runGroupLoad } from './group-load.mjs';
 import { describeGroups, formatGroupTable, groupMedians } from './group-report.mjs';
 import { runLoad } from './load.mjs';
@@ -19,6 +26,13 @@ import {
   writeJson,
 } from './report.mjs';
 import { externalService, NODE_FLAGS, startRelay, startService } from './servers.mjs';
+import {
+  describeWebhooks,
+  formatWebhookRatios,
+  formatWebhookTable,
+  runWebhookLoad,
+  startWebhookReceiver,
+} from './webhooks.mjs';
 
 const TRIES = 3;
 
@@ -41,9 +55,9 @@ async function undisturbed(measure, options) {
 
 /**
  * A fresh service (and database) under `load` (runLoad, or a group load): every measurement of the
- * service, direct or group, starts equal.
+ * service, direct, group or with webhooks, starts equal. `env` goes to the service on top of the bench's.
  */
-async function measureService(options, pinning, load = runLoad) {
+async function measureService(options, pinning, load = runLoad, env = {}) {
   const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = process.env;
   if (options.url) return load(await externalService(options.url, options.pid), options);
   const database = databaseUrl ? await createBenchDatabase(databaseUrl) : undefined;
@@ -53,11 +67,13 @@ async function measureService(options, pinning, load = runLoad) {
       pinning,
       databaseUrl: database?.url,
       redisUrl,
+      env,
     });
     try {
       return await load(service, options, {
         dbPids: database ? () => backendPids(databaseUrl, database.name) : undefined,
         dbCommits: database ? () => committedTransactions(databaseUrl, database.name) : undefined,
+        userMessages: database ? () => countUserMessages(database.url) : undefined,
       });
     } finally {
       await service.stop();
@@ -88,6 +104,17 @@ async function startInstances(count, settings) {
     pids: instances.map((instance) => instance.pid),
     stop: () => Promise.all(instances.map((instance) => instance.stop())),
   };
+}
+
+/** The service posting every event to a receiver of its own (started before it, stopped after it). */
+async function measureWebhooks(options, pinning) {
+  const receiver = await startWebhookReceiver(pinning, options);
+  try {
+    const load = (target, o, context) => runWebhookLoad(target, o, context, receiver);
+    return await measureService(options, pinning, load, receiver.serviceEnv);
+  } finally {
+    await receiver.stop();
+  }
 }
 
 async function measureRelay(options, pinning) {
@@ -128,6 +155,16 @@ export async function runComparison(options, pinning) {
     // Only with --mix, so that the files of plain runs stay as they were.
     ...(options.mix ? { mix: options.mix, seed: options.seed } : {}),
     ...(options.group ? { group: options.group, groupThreads: options.groupThreads } : {}),
+    ...(options.webhooks
+      ? {
+          webhooks: {
+            secrets: 1,
+            verifyEvery: options.webhookVerifyEvery,
+            drainTimeout: options.drainTimeout,
+            receiver: 'a process of its own, on either core',
+          },
+        }
+      : {}),
   };
   console.log(
     `bench: ${options.pairs} pairs x ${options.inflight} in flight, ${options.warmup} s warm-up + ` +
@@ -137,6 +174,7 @@ export async function runComparison(options, pinning) {
   );
   if (options.mix) console.log(describeMix(options.mix, options.seed));
   if (options.group) console.log(describeGroups(options));
+  if (options.webhooks) console.log(describeWebhooks(options));
   console.log(`storage: ${storage.database}, ${storage.redis}`);
   if (options.instances > 1)
     console.log(`service: ${options.instances} instances, each pair split across two of them`);
@@ -147,10 +185,15 @@ export async function runComparison(options, pinning) {
   for (let r = 1; r <= options.runs; r++) {
     console.log(`\nrun ${r}/${options.runs}`);
     const service = await undisturbed(() => measureService(options, pinning), options);
+    // Right after the plain service, so that the two compared are measured next to each other.
+    const webhooks = options.webhooks
+      ? await undisturbed(() => measureWebhooks(options, pinning), options)
+      : undefined;
     const relay = options.skipRelay
       ? undefined
       : await undisturbed(() => measureRelay(options, pinning), options);
     const run = { service, relay, ratios: ratiosOf(service, relay) };
+    if (webhooks) Object.assign(run, { webhooks, webhookRatios: ratiosOf(webhooks, service) });
     if (options.group) {
       run.groups = {};
       for (const size of options.group) {
@@ -163,6 +206,7 @@ export async function runComparison(options, pinning) {
     runs.push(run);
     if (options.runs > 1) {
       console.log(`\n${tablesOf(run, options)}\n${formatRatios(run.ratios, 1)}`);
+      if (run.webhooks) console.log(`\n${formatWebhooks(run, 1)}`);
       if (run.groups) console.log(`\n${formatGroupTable(run.service, run.groups)}`);
     }
   }
@@ -180,8 +224,13 @@ export async function runComparison(options, pinning) {
         },
   };
   if (options.group) summary.groups = groupMedians(runs);
+  if (options.webhooks) {
+    summary.webhooks = medianOf(runs.map((r) => r.webhooks));
+    summary.webhookRatios = medianOf(runs.map((r) => r.webhookRatios));
+  }
   const title = options.runs > 1 ? `median of ${options.runs} runs` : 'result';
   console.log(`\n${title}\n${tablesOf(summary, options)}\n\n${formatRatios(summary.ratios, options.runs)}`);
+  if (summary.webhooks) console.log(`\n${formatWebhooks(summary, options.runs)}`);
   if (summary.groups) {
     console.log(
       `\ngroups (${title}; direct: the service row above)\n${formatGroupTable(summary.service, summary.groups)}`,
@@ -202,8 +251,16 @@ export async function runComparison(options, pinning) {
   console.log(`results: ${file}`);
 }
 
-function rowsOf({ service, relay }) {
-  return [{ label: 'service', result: service }, ...(relay ? [{ label: 'relay', result: relay }] : [])];
+function rowsOf({ service, relay, webhooks }) {
+  return [
+    { label: 'service', result: service },
+    ...(relay ? [{ label: 'relay', result: relay }] : []),
+    ...(webhooks ? [{ label: 'webhooks', result: webhooks }] : []),
+  ];
+}
+
+function formatWebhooks({ webhooks, webhookRatios }, runs) {
+  return `${formatWebhookTable(webhooks)}\n${formatWebhookRatios(webhookRatios, runs)}`;
 }
 
 function tablesOf(run, options) {

@@ -20,12 +20,14 @@ const TIMED_OUT = Symbol('ack timed out');
  * several instances (`urls`, `pids`), pair i's sender connects to instance i mod N and its receiver to
  * the next instance, so every delivery to a receiver crosses instances; CPU and RSS are their sums.
  * `dbPids()` names processes whose CPU counts as the database's (PostgreSQL backends of the run's
- * database); `dbCommits()` reads its committed-transaction counter.
+ * database); `dbCommits()` reads its committed-transaction counter; `receiverPids()` the webhook
+ * receiver's (--webhooks). `onWindow({ start, end })` is told the measured window (performance.now() ms of
+ * this process) as soon as it ends.
  */
 export async function runLoad(
   target,
   options,
-  { dbPids = async () => [], dbCommits = async () => undefined } = {},
+  { dbPids = async () => [], dbCommits = async () => undefined, receiverPids, onWindow } = {},
 ) {
   const { pairs: P, inflight: W, duration, warmup, size, media, clientId, transport, ackTimeoutMs } = options;
   const label = target.name.padEnd(7);
@@ -193,7 +195,7 @@ export async function runLoad(
   await sleep(warmup * 1000);
 
   phase.name = 'measure';
-  const meters = await WindowMeters.prepare(pids, { dbPids, dbCommits });
+  const meters = await WindowMeters.prepare(pids, { dbPids, dbCommits, receiverPids });
   const profiling = Boolean(options.profile && target.profileStart && (await target.profileStart()));
   phase.start = performance.now();
   meters.start();
@@ -202,6 +204,7 @@ export async function runLoad(
   phase.sending = false;
   phase.name = 'drain';
   const seconds = (phase.end - phase.start) / 1000;
+  onWindow?.({ start: phase.start, end: phase.end });
   const readings = await meters.stop();
   const { clientCpu } = readings;
   let profile;
@@ -241,6 +244,8 @@ export async function runLoad(
     throughput: mixResult ? mixResult.operations / seconds : received / seconds,
     ...mixResult,
     sent,
+    // Acked ok over the whole load, warm-up and drain included (without --mix: messages stored).
+    acked: pairList.reduce((sum, pair) => sum + pair.acked, 0),
     // Every chat:message_receive heard in the window: the receivers' and the senders' own copies.
     deliveries: received + echoes,
     deliveriesPerSecond: (received + echoes) / seconds,

@@ -43,6 +43,17 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
                        GROUP_MAX_MEMBERS (default 1000, the creator counts)
   --group-threads K    worker threads holding the members that do not send, each with its own event loop
                        (on the load generator's core; they add no CPU there)      (default 0)
+  --webhooks           right after the plain service (before the relay), a fresh service with WEBHOOK_URL and
+                       WEBHOOK_SECRET (one whsec_ secret of 32 random bytes) posting to a receiver the
+                       bench starts: an HTTP server on 127.0.0.1 in a process of its own, on either core,
+                       answering 200. Same load; reports msg/s and latency with webhooks next to the plain
+                       figures (ratio, goal >= 0.9), the events received in the window, and the drain: the
+                       time from the window's end until the receiver holds one message.created per stored
+                       message (counted in the database; on embedded PGlite, the acked sends), with
+                       repeats and missing events. Not with --url, --idle, --mix, --group, --instances
+  --webhook-verify-every K  the receiver checks the Standard Webhooks signature (standardwebhooks) of one
+                       POST in K; the others are only parsed and counted (1: every POST)  (default 10)
+  --drain-timeout S    --webhooks: give up waiting for the events after S seconds (default 120)
 
 Idle mode:
   --idle N             open N authenticated idle websocket connections and report memory
@@ -84,6 +95,9 @@ const spec = {
   seed: { type: 'string' },
   group: { type: 'string' },
   'group-threads': { type: 'string', default: '0' },
+  webhooks: { type: 'boolean', default: false },
+  'webhook-verify-every': { type: 'string', default: '10' },
+  'drain-timeout': { type: 'string', default: '120' },
   idle: { type: 'string' },
   'sockets-per-user': { type: 'string', default: '100' },
   'local-addresses': { type: 'string' },
@@ -186,6 +200,11 @@ export function parseOptions(argv) {
     );
   }
   const groupThreads = number('group-threads', values['group-threads']);
+  if (values.webhooks && (values.url || idle || mix || group || instances > 1)) {
+    throw new UsageError(
+      '--webhooks: for the plain throughput mode of one service the bench starts (not with --url, --idle, --mix, --group, --instances)',
+    );
+  }
   return {
     help: values.help,
     pairs: number('pairs', values.pairs, { min: 1 }),
@@ -208,6 +227,9 @@ export function parseOptions(argv) {
     seed: mix ? seedOf(values.seed ?? '1') : undefined,
     group,
     groupThreads,
+    webhooks: values.webhooks,
+    webhookVerifyEvery: number('webhook-verify-every', values['webhook-verify-every'], { min: 1 }),
+    drainTimeout: number('drain-timeout', values['drain-timeout'], { min: 1, integer: false }),
     idle,
     socketsPerUser: number('sockets-per-user', values['sockets-per-user'], { min: 1 }),
     localAddresses:

@@ -63,3 +63,13 @@ export function onServerCore(pinning, command, args) {
     ? { command: 'taskset', args: ['-c', String(pinning.serverCpu), command, ...args] }
     : { command, args };
 }
+
+/**
+ * The command line that runs `command args` on either core, as the scheduler likes (the webhook receiver
+ * of --webhooks: like PostgreSQL, a party that is neither the server nor the load generator).
+ */
+export function onEitherCore(pinning, command, args) {
+  return pinning.enabled
+    ? { command: 'taskset', args: ['-c', `${pinning.serverCpu},${pinning.loadCpu}`, command, ...args] }
+    : { command, args };
+}

@@ -124,7 +124,7 @@ export function formatKindTable(rows, mix) {
 }
 
 // Names (the first `textColumns` columns) to the left, figures to the right.
-function pad({ header, lines }, textColumns = 1) {
+export function pad({ header, lines }, textColumns = 1) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const row = (cells) =>
     cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

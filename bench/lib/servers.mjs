@@ -152,15 +152,25 @@ function probeApi(server) {
 
 function baseEnv() {
   const env = { ...process.env };
-  for (const key of ['DATABASE_URL', 'REDIS_URL', 'BENCH_PINNING', 'PORT', 'HOST', 'NODE_OPTIONS'])
+  // WEBHOOK_*: the plain service posts nowhere; --webhooks sets its own receiver.
+  for (const key of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'BENCH_PINNING',
+    'PORT',
+    'HOST',
+    'NODE_OPTIONS',
+    'WEBHOOK_URL',
+    'WEBHOOK_SECRET',
+  ])
     delete env[key];
   return env;
 }
 
 /**
  * Builds dist/ if stale and starts `node dist/main.js` with a fresh DATA_DIR (also its cwd, so no .env
- * of the work tree is read), a random JWT secret, LOG_LEVEL=warn, and DATABASE_URL / REDIS_URL only
- * when given.
+ * of the work tree is read), a random JWT secret, LOG_LEVEL=warn, DATABASE_URL / REDIS_URL only
+ * when given, and `env` on top (WEBHOOK_URL and WEBHOOK_SECRET for --webhooks).
  */
 export async function startService({
   pinning,
@@ -170,6 +180,7 @@ export async function startService({
   exposeGc = false,
   workers = 1,
   jwtSecret = randomBytes(36).toString('base64url'), // 48 characters; instances of one service share it
+  env: extraEnv = {},
 }) {
   execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(join(tmpdir(), 'live-chat-bench-'));
@@ -187,6 +198,7 @@ export async function startService({
       ]),
     ),
     MAX_SOCKETS_PER_USER: '10000',
+    ...extraEnv,
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   if (redisUrl) env.REDIS_URL = redisUrl;

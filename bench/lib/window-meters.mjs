@@ -1,12 +1,14 @@
 // What the machine did during a load's measured window: the server's processes, the database's
-// backends, the bench itself and everything else. One set of meters for the direct and the group load.
+// backends, the bench itself, helper processes the bench started (the webhook receiver of --webhooks)
+// and everything else. One set of meters for the direct and the group load.
 import { CpuMeter, MachineCpuMeter, rssBytes } from './proc-stats.mjs';
 
 export class WindowMeters {
   /** Before the window: which backends serve the run's database, and its commit counter. */
-  static async prepare(pids, { dbPids, dbCommits }) {
+  static async prepare(pids, { dbPids, dbCommits, receiverPids = async () => [] }) {
     const meters = new WindowMeters(pids, dbCommits);
     meters.dbProcesses = await dbPids();
+    meters.receiverProcesses = await receiverPids();
     meters.commitsBefore = await dbCommits();
     return meters;
   }
@@ -20,6 +22,7 @@ export class WindowMeters {
   start() {
     this.serverCpu = new CpuMeter(this.pids);
     this.dbCpu = new CpuMeter(this.dbProcesses);
+    this.receiverCpu = new CpuMeter(this.receiverProcesses);
     this.clientCpuStart = process.cpuUsage(); // the whole process: receiver threads too
     this.clientWallStart = performance.now();
     this.machineCpu = new MachineCpuMeter();
@@ -36,6 +39,7 @@ export class WindowMeters {
   async stop() {
     const serverCpuPercent = this.pids.length ? this.serverCpu.percent() : undefined;
     const dbCpuPercent = this.dbProcesses.length ? this.dbCpu.percent() : undefined;
+    const receiverCpuPercent = this.receiverProcesses.length ? this.receiverCpu.percent() : undefined;
     const commitsAfter = await this.dbCommits();
     const clientCpu = process.cpuUsage(this.clientCpuStart);
     const clientSeconds = (performance.now() - this.clientWallStart) / 1000;
@@ -45,6 +49,7 @@ export class WindowMeters {
     return {
       serverCpuPercent,
       dbCpuPercent,
+      receiverCpuPercent,
       commitsAfter,
       clientCpu,
       clientSeconds,
@@ -54,13 +59,14 @@ export class WindowMeters {
   }
 
   /** The report's fields of the server and the database, over a window of `seconds`. */
-  fields({ serverCpuPercent, dbCpuPercent, commitsAfter, serverRss }, seconds) {
+  fields({ serverCpuPercent, dbCpuPercent, receiverCpuPercent, commitsAfter, serverRss }, seconds) {
     return {
       serverCpuPercent,
       serverRssBytes: serverRss,
       serverRssPeakBytes: this.pids.length ? this.serverRssPeak || undefined : undefined,
       dbCpuPercent,
       dbBackends: this.dbProcesses.length || undefined,
+      receiverCpuPercent,
       // ≈: PostgreSQL publishes these counters about once a second. Messages per commit ≈ batch size.
       dbCommitsPerSecond:
         this.commitsBefore !== undefined && commitsAfter !== undefined
@@ -70,10 +76,20 @@ export class WindowMeters {
   }
 
   /** What the rest of the machine used meanwhile: anything else running skews the comparison. */
-  static otherCpuPercent({ machineCpuPercent, serverCpuPercent, dbCpuPercent }, clientCpuPercent) {
+  static otherCpuPercent(
+    { machineCpuPercent, serverCpuPercent, dbCpuPercent, receiverCpuPercent },
+    clientCpuPercent,
+  ) {
     return machineCpuPercent === undefined
       ? undefined
-      : Math.max(0, machineCpuPercent - clientCpuPercent - (serverCpuPercent ?? 0) - (dbCpuPercent ?? 0));
+      : Math.max(
+          0,
+          machineCpuPercent -
+            clientCpuPercent -
+            (serverCpuPercent ?? 0) -
+            (dbCpuPercent ?? 0) -
+            (receiverCpuPercent ?? 0),
+        );
   }
 
   serverRss() {
