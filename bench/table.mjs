@@ -112,14 +112,20 @@ if (withWebhooks.length) {
     console.log(row([...cells, n(r.throughput, 2), n(r.p50, 2), n(r.p99, 2), `\`${d.file}\``]));
   }
   const perRun = ['storage', 'run', 'msg/s plain', 'msg/s webhooks', 'ratio', 'events in window', 'drain s'];
-  console.log(`\n${row([...perRun, 'repeats', 'missing', 'webhook p99 ms'])}`);
-  console.log(row(Array(10).fill('---')));
+  const loopHeader = 'server loop delay p99 ms plain / webhooks';
+  console.log(
+    `\n${row([...perRun, 'repeats', 'missing', 'webhook p99 ms', 'pauses %', loopHeader, 'other CPU % plain / webhooks'])}`,
+  );
+  console.log(row(Array(13).fill('---')));
   for (const d of withWebhooks) {
     d.runs.forEach((run, i) => {
       const w = run.webhooks.webhooks;
       const cells = [storageOf(d), i + 1, n(run.service.throughput), n(run.webhooks.throughput)];
       cells.push(n(run.webhookRatios?.throughput, 2), n(w.eventsInWindow), n(w.drainSeconds, 2));
-      console.log(row([...cells, n(w.duplicates), n(w.missing), n(w.latency?.p99, 1)]));
+      cells.push(n(w.duplicates), n(w.missing), n(w.latency?.p99, 1), n(w.pauses?.percentOfWindow));
+      const loop = `${n(run.service.serverLoopDelayMs?.p99, 1)} / ${n(run.webhooks.serverLoopDelayMs?.p99, 1)}`;
+      const other = `${n(run.service.otherCpuPercent)} / ${n(run.webhooks.otherCpuPercent)}`;
+      console.log(row([...cells, loop, other]));
     });
   }
 }

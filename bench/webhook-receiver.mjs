@@ -1,12 +1,14 @@
 // The webhook endpoint of `npm run bench -- --webhooks`: a bare HTTP server on 127.0.0.1 in a process of
 // its own (its event loop and CPU apart from the load generator's), started by bench/lib/webhooks.mjs,
-// never by hand. It answers every POST 200, checks Standard Webhooks signatures with the
+// never by hand. It answers every POST 200 (after BENCH_RESPONSE_DELAY_MS, 0 by default), checks Standard Webhooks signatures with the
 // `standardwebhooks` package on one request in BENCH_VERIFY_EVERY (every secret of BENCH_WEBHOOK_SECRETS
 // must verify; a failure is answered 400 and counted), checks that the body's id is the webhook-id header
 // on all of them, and counts events per type, distinct webhook-ids and repeats. For each new
 // message.created it keeps the arrival time and the send time the bench stamped into the content, both
 // on the bench's clock (BENCH_TIME_ORIGIN: the bench's performance.timeOrigin), so the bench can ask, over
-// IPC, what arrived within its measured window and when the last expected message arrived.
+// IPC, what arrived within its measured window and when the last expected message arrived. It also times
+// the gap between consecutive events of one chat (the service posts a chat's events one after another),
+// which shows how long each step of such a chain takes.
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { newHistogram, summarize } from './lib/latency.mjs';
@@ -16,6 +18,8 @@ const verifiers = (process.env.BENCH_WEBHOOK_SECRETS ?? '')
   .filter(Boolean)
   .map((s) => new Webhook(s));
 const verifyEvery = Math.max(1, Number(process.env.BENCH_VERIFY_EVERY ?? '1'));
+// Holds each answer this long, as a distant endpoint would (--webhook-delay).
+const delayMs = Number(process.env.BENCH_RESPONSE_DELAY_MS ?? '0');
 const offsetMs = performance.timeOrigin - Number(process.env.BENCH_TIME_ORIGIN ?? performance.timeOrigin);
 /** Now on the bench's clock (its performance.now(), in ms). */
 const benchNow = () => performance.now() + offsetMs;
@@ -30,6 +34,8 @@ let duplicates = 0;
 const duplicatesByType = {};
 const arrivals = []; // every accepted event, in arrival order (bench ms)
 const created = { arrivals: [], sentMs: [] }; // first message.created of each id, in arrival order
+const lastOfChat = new Map(); // chat id → arrival of its latest event (bench ms)
+const chatGaps = newHistogram(); // µs between consecutive events of one chat
 
 function reject(res, why) {
   rejected += 1;
@@ -54,6 +60,10 @@ function handle(req, res, raw) {
   if (event?.id !== id) return reject(res, 'body id is not the webhook-id header');
   byType[event.type] = (byType[event.type] ?? 0) + 1;
   arrivals.push(at);
+  const chatId = event.data?.chatId;
+  const previous = lastOfChat.get(chatId);
+  if (previous !== undefined) chatGaps.recordValue(Math.max(1, Math.round((at - previous) * 1000)));
+  lastOfChat.set(chatId, at);
   if (ids.has(id)) {
     duplicates += 1;
     duplicatesByType[event.type] = (duplicatesByType[event.type] ?? 0) + 1;
@@ -64,7 +74,8 @@ function handle(req, res, raw) {
       created.sentMs.push(Number.parseInt(event.data?.message?.content, 10) / 1000);
     }
   }
-  res.writeHead(200).end();
+  if (delayMs > 0) setTimeout(() => res.writeHead(200).end(), delayMs);
+  else res.writeHead(200).end();
 }
 
 const server = createServer((req, res) => {
@@ -86,6 +97,33 @@ function countBelow(times, t) {
   return lo;
 }
 
+/** A stretch this long with no event at all is a pause: the service was doing something else than posting. */
+const PAUSE_MS = 20;
+
+/**
+ * The pauses in the window (from the window's start, between arrivals, to its end): how many, how much of
+ * the window they cover, and their median length. The outbox posts in ticks, so these are mostly the
+ * parts of its ticks spent on other things than posting (reading the log, building events).
+ */
+function pausesIn(window) {
+  const from = countBelow(arrivals, window.start);
+  const to = countBelow(arrivals, window.end);
+  const edges = [window.start, ...arrivals.slice(from, to), window.end];
+  const pauses = [];
+  for (let i = 1; i < edges.length; i++) {
+    const gap = edges[i] - edges[i - 1];
+    if (gap >= PAUSE_MS) pauses.push(gap);
+  }
+  pauses.sort((a, b) => a - b);
+  const total = pauses.reduce((sum, gap) => sum + gap, 0);
+  return {
+    count: pauses.length,
+    percentOfWindow: (100 * total) / (window.end - window.start),
+    p50Ms: pauses[pauses.length >> 1],
+    maxMs: pauses.at(-1),
+  };
+}
+
 /**
  * The counts so far. With a window (bench ms): events that arrived within it, and send → webhook latency
  * of the messages sent within it. With `expected`: when the expected-th distinct message.created arrived.
@@ -103,6 +141,7 @@ function stats({ window, expected }) {
     duplicatesByType,
     created: created.arrivals.length,
     lastArrivalMs: arrivals.at(-1),
+    chatGap: summarize(chatGaps),
   };
   if (window) {
     answer.eventsInWindow = countBelow(arrivals, window.end) - countBelow(arrivals, window.start);
@@ -116,6 +155,7 @@ function stats({ window, expected }) {
     });
     answer.createdInWindow = createdInWindow;
     answer.latency = summarize(latency);
+    answer.pauses = pausesIn(window);
   }
   if (expected > 0) answer.expectedArrivedMs = created.arrivals[expected - 1];
   return answer;

@@ -26,13 +26,7 @@ import {
   writeJson,
 } from './report.mjs';
 import { externalService, NODE_FLAGS, startRelay, startService } from './servers.mjs';
-import {
-  describeWebhooks,
-  formatWebhookRatios,
-  formatWebhookTable,
-  runWebhookLoad,
-  startWebhookReceiver,
-} from './webhooks.mjs';
+import { describeWebhooks, formatWebhooks, runWebhookLoad, startWebhookReceiver } from './webhooks.mjs';
 
 const TRIES = 3;
 
@@ -160,6 +154,7 @@ export async function runComparison(options, pinning) {
           webhooks: {
             secrets: 1,
             verifyEvery: options.webhookVerifyEvery,
+            responseDelayMs: options.webhookDelayMs,
             drainTimeout: options.drainTimeout,
             receiver: 'a process of its own, on either core',
           },
@@ -257,10 +252,6 @@ function rowsOf({ service, relay, webhooks }) {
     ...(relay ? [{ label: 'relay', result: relay }] : []),
     ...(webhooks ? [{ label: 'webhooks', result: webhooks }] : []),
   ];
-}
-
-function formatWebhooks({ webhooks, webhookRatios }, runs) {
-  return `${formatWebhookTable(webhooks)}\n${formatWebhookRatios(webhookRatios, runs)}`;
 }
 
 function tablesOf(run, options) {

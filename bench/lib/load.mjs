@@ -197,6 +197,7 @@ export async function runLoad(
   phase.name = 'measure';
   const meters = await WindowMeters.prepare(pids, { dbPids, dbCommits, receiverPids });
   const profiling = Boolean(options.profile && target.profileStart && (await target.profileStart()));
+  await target.loopDelayStart?.();
   phase.start = performance.now();
   meters.start();
   await sleep(duration * 1000);
@@ -206,6 +207,7 @@ export async function runLoad(
   const seconds = (phase.end - phase.start) / 1000;
   onWindow?.({ start: phase.start, end: phase.end });
   const readings = await meters.stop();
+  const serverLoopDelayMs = await target.loopDelayStop?.();
   const { clientCpu } = readings;
   let profile;
   if (profiling) {
@@ -256,6 +258,8 @@ export async function runLoad(
     instances: urls.length,
     clientCpuPercent,
     profile,
+    // How late the server's event loop ran in the window (one process only): long synchronous work shows.
+    serverLoopDelayMs,
     machineCpuPercent: readings.machineCpuPercent,
     otherCpuPercent,
   };

@@ -53,6 +53,7 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
                        repeats and missing events. Not with --url, --idle, --mix, --group, --instances
   --webhook-verify-every K  the receiver checks the Standard Webhooks signature (standardwebhooks) of one
                        POST in K; the others are only parsed and counted (1: every POST)  (default 10)
+  --webhook-delay MS   the receiver holds each answer MS milliseconds, as a distant endpoint would (default 0)
   --drain-timeout S    --webhooks: give up waiting for the events after S seconds (default 120)
 
 Idle mode:
@@ -97,6 +98,7 @@ const spec = {
   'group-threads': { type: 'string', default: '0' },
   webhooks: { type: 'boolean', default: false },
   'webhook-verify-every': { type: 'string', default: '10' },
+  'webhook-delay': { type: 'string', default: '0' },
   'drain-timeout': { type: 'string', default: '120' },
   idle: { type: 'string' },
   'sockets-per-user': { type: 'string', default: '100' },
@@ -229,6 +231,7 @@ export function parseOptions(argv) {
     groupThreads,
     webhooks: values.webhooks,
     webhookVerifyEvery: number('webhook-verify-every', values['webhook-verify-every'], { min: 1 }),
+    webhookDelayMs: number('webhook-delay', values['webhook-delay'], { integer: false }),
     drainTimeout: number('drain-timeout', values['drain-timeout'], { min: 1, integer: false }),
     idle,
     socketsPerUser: number('sockets-per-user', values['sockets-per-user'], { min: 1 }),

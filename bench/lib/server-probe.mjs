@@ -1,8 +1,10 @@
 // Preloaded into the server under test (node --import). Over the bench's IPC channel it answers
-// `bench:memory` with process.memoryUsage() (after a full GC when node runs with --expose-gc) and, for
+// `bench:memory` with process.memoryUsage() (after a full GC when node runs with --expose-gc), measures
+// how late its event loop runs over a window (`bench:loop-start`, `bench:loop-stop`) and, for
 // --profile, starts and stops a V8 CPU profile of this process. Inert without that channel.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
 // process.memoryUsage() reads /proc/self/stat for the RSS, which fails (EMFILE) when the server is at
@@ -17,6 +19,8 @@ function memoryUsage() {
 }
 
 let session;
+let loopDelay;
+const ms = (ns) => Math.round(ns / 1e4) / 100;
 const post = (method, params) =>
   new Promise((resolve, reject) =>
     session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -27,6 +31,16 @@ async function handle(message) {
     case 'bench:memory':
       if (message.gc && typeof globalThis.gc === 'function') globalThis.gc();
       return { usage: memoryUsage() };
+    case 'bench:loop-start':
+      loopDelay?.disable();
+      loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
+      return {};
+    case 'bench:loop-stop': {
+      loopDelay.disable();
+      const { mean, max } = loopDelay;
+      return { delay: { mean: ms(mean), p99: ms(loopDelay.percentile(99)), max: ms(max) } };
+    }
     case 'bench:profile-start':
       session = new Session();
       session.connect();

@@ -146,6 +146,9 @@ function probeApi(server) {
     /** process.memoryUsage() of the server, after a full GC when it runs with --expose-gc. */
     memory: async ({ gc = false } = {}) => (await ask(server, { type: 'bench:memory', gc }))?.usage,
     profileStart: () => ask(server, { type: 'bench:profile-start' }),
+    /** How late the server's event loop ran between the two calls (ms: mean, p99, max over 5 ms timers). */
+    loopDelayStart: () => ask(server, { type: 'bench:loop-start' }),
+    loopDelayStop: async () => (await ask(server, { type: 'bench:loop-stop' }))?.delay,
     profileStop: (file) => ask(server, { type: 'bench:profile-stop', file }, 60_000),
   };
 }

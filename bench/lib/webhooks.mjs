@@ -1,4 +1,4 @@
-// `--webhooks`: in each run, after the plain service, a fresh service with WEBHOOK_URL pointing at a
+// `--webhooks`: in each run, right after the plain service, a fresh service with WEBHOOK_URL pointing at a
 // receiver the bench starts (bench/webhook-receiver.mjs, a process of its own on either core) under the
 // same load; then the drain: how long until the receiver had one message.created per stored message.
 import { spawn } from 'node:child_process';
@@ -23,7 +23,7 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
  * Starts the receiver on either core (its own event loop: it does not take the load generator's turns)
  * and resolves once it listens. `serviceEnv` is what the service needs to post to it.
  */
-export async function startWebhookReceiver(pinning, { webhookVerifyEvery }) {
+export async function startWebhookReceiver(pinning, { webhookVerifyEvery, webhookDelayMs }) {
   const secrets = [newSecret()];
   const { command, args } = onEitherCore(pinning, process.execPath, [RECEIVER]);
   const child = spawn(command, args, {
@@ -32,6 +32,7 @@ export async function startWebhookReceiver(pinning, { webhookVerifyEvery }) {
       PATH: process.env.PATH,
       BENCH_WEBHOOK_SECRETS: secrets.join(' '),
       BENCH_VERIFY_EVERY: String(webhookVerifyEvery),
+      BENCH_RESPONSE_DELAY_MS: String(webhookDelayMs),
       BENCH_TIME_ORIGIN: String(performance.timeOrigin),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -120,6 +121,10 @@ export async function runWebhookLoad(target, options, context, receiver) {
     rejected: s.rejected,
     rejections: s.rejections,
     latency: s.latency,
+    // Between consecutive events of one chat: within a tick, one POST's round trip in the service's chain.
+    chatGap: s.chatGap,
+    // Stretches of 20 ms or more in the window when no event arrived.
+    pauses: s.pauses,
   };
   process.stdout.write(
     `${label} ${caughtUp ? `caught up ${webhooks.drainSeconds.toFixed(2)} s after the window` : `NOT caught up after ${options.drainTimeout} s`}: ` +
@@ -129,9 +134,10 @@ export async function runWebhookLoad(target, options, context, receiver) {
   return { ...result, target: 'webhooks', webhooks };
 }
 
-export const describeWebhooks = (options) =>
-  `webhooks: after the plain service, a fresh one with WEBHOOK_URL → a receiver process on either core ` +
-  `(signatures checked on 1 POST in ${options.webhookVerifyEvery}); drain up to ${options.drainTimeout} s`;
+export const describeWebhooks = ({ webhookVerifyEvery, webhookDelayMs, drainTimeout }) =>
+  `webhooks: right after the plain service, a fresh one with WEBHOOK_URL → a receiver process on either ` +
+  `core (signatures checked on 1 POST in ${webhookVerifyEvery}` +
+  `${webhookDelayMs ? `, each answer held ${webhookDelayMs} ms` : ''}); drain up to ${drainTimeout} s`;
 
 const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
 
@@ -151,6 +157,8 @@ export function webhookColumns(rows, firstHeader = 'target') {
     'drain s',
     'webhook p50 ms',
     'webhook p99 ms',
+    'chat gap p50 ms',
+    'pauses % of window',
     'verified',
     'rejected',
     'receiver CPU %',
@@ -168,6 +176,8 @@ export function webhookColumns(rows, firstHeader = 'target') {
       w.caughtUp === 0 ? 'not caught up' : fixed(w.drainSeconds, 2),
       fixed(w.latency?.p50, 2),
       fixed(w.latency?.p99, 2),
+      fixed(w.chatGap?.p50, 2),
+      fixed(w.pauses?.percentOfWindow, 0),
       fixed(w.verified, 0),
       fixed(w.rejected, 0),
       fixed(result.receiverCpuPercent, 0),
@@ -177,17 +187,19 @@ export function webhookColumns(rows, firstHeader = 'target') {
 }
 
 /** The ratios of a run, or their medians: webhooks ÷ plain service. */
-export function formatWebhookRatios(ratios, runs) {
-  if (!ratios) return '';
+/**
+ * The receiver's table, the ratios to the plain service (of a run, or their medians), and how late each
+ * server's event loop ran: the outbox's long synchronous stretches show there.
+ */
+export function formatWebhooks({ service, webhooks, webhookRatios: ratios }, runs) {
   const basis = runs > 1 ? ` (median of ${runs} per-run ratios)` : '';
-  const tp = ratios.throughput;
+  const tp = ratios?.throughput;
+  const loop = (r) => `${fixed(r?.serverLoopDelayMs?.p99, 1)} / ${fixed(r?.serverLoopDelayMs?.max, 1)} ms`;
   return [
+    pad(webhookColumns([{ label: 'webhooks', result: webhooks }])),
     `webhooks / plain throughput: ${fixed(tp, 2)}   goal >= ${WEBHOOK_GOAL}: ${tp >= WEBHOOK_GOAL ? 'meets' : 'misses'}${basis}`,
-    `webhooks / plain p50:        ${fixed(ratios.p50, 2)}`,
-    `webhooks / plain p99:        ${fixed(ratios.p99, 2)}`,
+    `webhooks / plain p50:        ${fixed(ratios?.p50, 2)}`,
+    `webhooks / plain p99:        ${fixed(ratios?.p99, 2)}`,
+    `server event loop delay p99 / max: plain ${loop(service)}, webhooks ${loop(webhooks)}`,
   ].join('\n');
-}
-
-export function formatWebhookTable(result) {
-  return pad(webhookColumns([{ label: 'webhooks', result }]));
 }
