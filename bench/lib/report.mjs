@@ -41,7 +41,7 @@ export function ratiosOf(service, relay) {
   };
 }
 
-const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
+export const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
 const mb = (bytes) => (typeof bytes === 'number' ? (bytes / 1024 / 1024).toFixed(0) : '-');
 
 /** With --mix the rate is of acked operations of every kind, not of messages received. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { runLoad } from './load.mjs';
 import { onEitherCore } from './pinning.mjs';
-import { pad } from './report.mjs';
+import { fixed, pad } from './report.mjs';
 import { ROOT } from './servers.mjs';
 
 const RECEIVER = join(ROOT, 'bench/webhook-receiver.mjs');
@@ -139,54 +139,39 @@ export const describeWebhooks = ({ webhookVerifyEvery, webhookDelayMs, drainTime
   `core (signatures checked on 1 POST in ${webhookVerifyEvery}` +
   `${webhookDelayMs ? `, each answer held ${webhookDelayMs} ms` : ''}); drain up to ${drainTimeout} s`;
 
-const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
+/** The receiver's columns: a header and how to show it from a result's `webhooks` (and the result). */
+const COLUMNS = [
+  ['events in window', (w) => fixed(w.eventsInWindow, 0)],
+  ['events/s', (w) => fixed(w.eventsPerSecond, 0)],
+  ['stored msgs', (w) => fixed(w.expected, 0)],
+  ['message.created', (w) => fixed(w.created, 0)],
+  ['missing', (w) => fixed(w.missing, 0)],
+  ['repeats', (w) => fixed(w.duplicates, 0)],
+  ['drain s', (w) => (w.caughtUp === 0 ? 'not caught up' : fixed(w.drainSeconds, 2))],
+  ['webhook p50 ms', (w) => fixed(w.latency?.p50, 2)],
+  ['webhook p99 ms', (w) => fixed(w.latency?.p99, 2)],
+  ['chat gap p50 ms', (w) => fixed(w.chatGap?.p50, 2)],
+  ['pauses % of window', (w) => fixed(w.pauses?.percentOfWindow, 0)],
+  ['verified', (w) => fixed(w.verified, 0)],
+  ['rejected', (w) => fixed(w.rejected, 0)],
+  ['receiver CPU %', (_, result) => fixed(result.receiverCpuPercent, 0)],
+];
 
 /**
  * One row per `{ label, result }` of a webhook measurement: what the receiver got in the window and after
- * the drain, how long the drain took, and send → webhook latency of the messages sent in the window.
+ * the drain, how long the drain took, send → webhook latency of the messages sent in the window, the gap
+ * between consecutive events of a chat and the pauses with no event at all.
  */
 export function webhookColumns(rows, firstHeader = 'target') {
-  const header = [
-    firstHeader,
-    'events in window',
-    'events/s',
-    'stored msgs',
-    'message.created',
-    'missing',
-    'repeats',
-    'drain s',
-    'webhook p50 ms',
-    'webhook p99 ms',
-    'chat gap p50 ms',
-    'pauses % of window',
-    'verified',
-    'rejected',
-    'receiver CPU %',
-  ];
-  const lines = rows.map(({ label, result }) => {
-    const w = result.webhooks ?? {};
-    return [
+  return {
+    header: [firstHeader, ...COLUMNS.map(([name]) => name)],
+    lines: rows.map(({ label, result }) => [
       label,
-      fixed(w.eventsInWindow, 0),
-      fixed(w.eventsPerSecond, 0),
-      fixed(w.expected, 0),
-      fixed(w.created, 0),
-      fixed(w.missing, 0),
-      fixed(w.duplicates, 0),
-      w.caughtUp === 0 ? 'not caught up' : fixed(w.drainSeconds, 2),
-      fixed(w.latency?.p50, 2),
-      fixed(w.latency?.p99, 2),
-      fixed(w.chatGap?.p50, 2),
-      fixed(w.pauses?.percentOfWindow, 0),
-      fixed(w.verified, 0),
-      fixed(w.rejected, 0),
-      fixed(result.receiverCpuPercent, 0),
-    ];
-  });
-  return { header, lines };
+      ...COLUMNS.map(([, cell]) => cell(result.webhooks ?? {}, result)),
+    ]),
+  };
 }
 
-/** The ratios of a run, or their medians: webhooks ÷ plain service. */
 /**
  * The receiver's table, the ratios to the plain service (of a run, or their medians), and how late each
  * server's event loop ran: the outbox's long synchronous stretches show there.
