@@ -257,8 +257,10 @@ export class ChatsRepository {
   async queueReadPushes(chatId: string, userId: string, seq: number, now: Date): Promise<void> {
     await this.database.query(
       `INSERT INTO outbox_retries (channel, target, id, chat_id, seq, payload, attempts, next_attempt_at)
-       SELECT 'push', s.id::text, 'read_' || $1 || '_' || $3, $1, $3,
-              jsonb_build_object('type', 'read', 'id', 'read_' || $1 || '_' || $3, 'chatId', $1, 'seq', $3), 0, $4
+       SELECT 'push', s.id::text, 'read_' || $1::text || '_' || $3::int, $1::uuid, $3::int,
+              jsonb_build_object('type', 'read', 'id', 'read_' || $1::text || '_' || $3::int, 'chatId', $1::text,
+                                 'seq', $3::int),
+              0, $4
        FROM push_subscriptions s WHERE s.user_id = $2
        ON CONFLICT DO NOTHING`,
       [chatId, userId, seq, now],

@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { lookup as dnsLookupAsync } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
@@ -18,16 +18,17 @@ export function isPublicAddress(address: string): boolean {
   return parsed.range() === 'unicast';
 }
 
-/** Whether the endpoint's host is, or resolves only to, public addresses. */
+// Asks DNS directly (not the thread pool's getaddrinfo, which a flood of names that never answer would
+// fill), and gives up soon: a push service's name answers at once.
+const resolver = new Resolver({ timeout: 2000, tries: 1 });
+
+/** Whether the endpoint's host is, or resolves only to, public addresses (unresolvable: no). */
 export async function endpointIsPublic(endpoint: string): Promise<boolean> {
   const host = hostOf(endpoint);
   if (isIP(host)) return isPublicAddress(host);
-  try {
-    const addresses = await dnsLookupAsync(host, { all: true });
-    return addresses.length > 0 && addresses.every((a) => isPublicAddress(a.address));
-  } catch {
-    return false;
-  }
+  const answers = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+  const addresses = answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
+  return addresses.length > 0 && addresses.every(isPublicAddress);
 }
 
 export function hostOf(endpoint: string): string {

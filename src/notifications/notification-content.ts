@@ -84,7 +84,7 @@ export function webhookEventOf(
 }
 
 /** The push of a new message: the sender (direct) or the group as title, and a preview unless turned off. */
-export function messagePush(row: LogRow, preview: boolean): PushPayload {
+export function messagePush(row: LogRow, preview: boolean): Extract<PushPayload, { type: 'message' }> {
   const group = row.chatType === 'GROUP';
   const sender = row.senderName ?? 'Someone';
   const text = (row.content ?? '').trim() || mediaLabel(row.mediaType);

@@ -33,6 +33,7 @@ export const POLL_MS = 100;
 /** A partition's owner must renew within this, or another instance takes the partition over. */
 export const LEASE_SECONDS = 10;
 const RENEW_MS = 2000;
+const IDLE_ADVANCE_MS = 1000;
 const SEND_CONCURRENCY = 32;
 const WEBHOOK_TARGET = 'webhook';
 
@@ -52,8 +53,10 @@ interface Push {
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private held: HeldPartition[] = [];
-  private renewedAt = 0;
-  private timer?: NodeJS.Timeout;
+  private renewing: Promise<void> | null = null;
+  private advancedAt = 0;
+  private renewedOnce = false;
+  private timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private stopping = false;
   /** When this instance last read its partitions to the end (the outbox's lag metric). */
@@ -72,13 +75,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.kick(), POLL_MS).unref();
+    this.timers = [
+      setInterval(() => void this.kick(), POLL_MS).unref(),
+      // Apart from the ticks: a tick waiting on a slow endpoint must not let the leases run out.
+      setInterval(() => void this.renew(), RENEW_MS).unref(),
+    ];
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     await this.running;
+    await this.renewing;
     // Let go at once, so another instance carries on without waiting for the lease to run out.
     await this.outbox.releasePartitions(this.config.instanceId).catch(() => {});
   }
@@ -98,7 +106,11 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async tick(): Promise<void> {
-    const partitions = await this.partitions();
+    if (!this.renewedOnce) {
+      this.renewedOnce = true;
+      await this.renew();
+    }
+    const partitions = this.held;
     if (partitions.length === 0) return;
     const seen = new Map(partitions.map((p) => [p.part, parsePgSnapshot(p.seen)]));
     const snapshots = [...seen.values()].filter((s): s is PgSnapshot => s !== null);
@@ -111,7 +123,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     );
     const fresh = rows.filter((row) => isNewTo(seen.get(partOf(row.chatId)) ?? null, BigInt(row.txid)));
     if (fresh.length > 0) await this.notify(fresh);
-    if (fresh.length > 0 || snapshot !== partitions[0]!.seen) {
+    // With nothing new, the snapshot still moves on now and then, so the next read starts from a recent one.
+    const idleMove = snapshot !== partitions[0]!.seen && Date.now() - this.advancedAt >= IDLE_ADVANCE_MS;
+    if (fresh.length > 0 || idleMove || this.advancedAt === 0) {
+      this.advancedAt = Date.now();
       await this.outbox.advance(
         this.config.instanceId,
         partitions.map((p) => p.part),
@@ -123,17 +138,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.caughtUpAt = Date.now();
   }
 
-  /** This instance's share of the partitions, renewed every few seconds. */
-  private async partitions(): Promise<HeldPartition[]> {
-    if (Date.now() - this.renewedAt < RENEW_MS) return this.held;
-    const instances = await this.outbox.liveInstances(LEASE_SECONDS);
-    this.held = await this.outbox.holdPartitions(
-      this.config.instanceId,
-      Math.ceil(PARTITIONS / instances),
-      LEASE_SECONDS,
-    );
-    this.renewedAt = Date.now();
-    return this.held;
+  /**
+   * Renews this instance's share of the partitions (taking or letting go of some as instances come and
+   * go). A partition it kept keeps the snapshot the ticks moved on, which may be newer than the stored one.
+   */
+  renew(): Promise<void> {
+    this.renewing ??= (async () => {
+      const instances = await this.outbox.liveInstances(LEASE_SECONDS);
+      const held = await this.outbox.holdPartitions(
+        this.config.instanceId,
+        Math.ceil(PARTITIONS / instances),
+        LEASE_SECONDS,
+      );
+      const known = new Map(this.held.map((p) => [p.part, p]));
+      this.held = held.map((p) => (p.renewed ? (known.get(p.part) ?? p) : p));
+    })()
+      .catch((err: unknown) => this.logger.warn({ err }, 'renewing the notification outbox leases failed'))
+      .finally(() => {
+        this.renewing = null;
+      });
+    return this.renewing;
   }
 
   private async notify(rows: LogRow[]): Promise<void> {

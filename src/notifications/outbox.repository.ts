@@ -10,6 +10,8 @@ export interface HeldPartition {
   part: number;
   /** pg_snapshot text: the transactions whose rows this partition has notified. */
   seen: string;
+  /** Held by the same owner before this renewal (false: just taken). */
+  renewed: boolean;
 }
 
 /** A row of a chat's log committed after a partition's snapshot. */
@@ -104,7 +106,7 @@ export class OutboxRepository {
     return this.database.transaction(async (query) => {
       const mine = await query<HeldPartition>(
         `UPDATE outbox_partitions SET lease_until = now() + make_interval(secs => $2)
-         WHERE owner = $1 RETURNING part, seen`,
+         WHERE owner = $1 RETURNING part, seen, true AS renewed`,
         [owner, leaseSeconds],
       );
       mine.sort((a, b) => a.part - b.part);
@@ -121,7 +123,7 @@ export class OutboxRepository {
         `UPDATE outbox_partitions p SET owner = $1, lease_until = now() + make_interval(secs => $3)
          FROM (SELECT part FROM outbox_partitions WHERE owner IS NULL OR lease_until < now()
                ORDER BY part LIMIT $2 FOR UPDATE SKIP LOCKED) free
-         WHERE p.part = free.part RETURNING p.part, p.seen`,
+         WHERE p.part = free.part RETURNING p.part, p.seen, false AS renewed`,
         [owner, want - mine.length, leaseSeconds],
       );
       return [...mine, ...taken];

@@ -4,7 +4,7 @@ import type { WebhookEvent } from '../../src/contract/notifications.js';
 import type { DatabaseHandle } from '../../src/database/database.js';
 import { DATABASE } from '../../src/database/database.module.js';
 import { addMembers, createGroup, createUsers, removeMember } from '../support/groups.js';
-import { subscribePush, useNotificationRig } from '../support/notifications.js';
+import { subscribePush, untilPending, useNotificationRig } from '../support/notifications.js';
 import { emitAck, sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 import type { WebhookRequest } from '../support/webhook-receiver.js';
@@ -195,6 +195,7 @@ describe('webhooks', () => {
       'the next message of the chat',
     );
     expect(rig.receiver.byId.get(doomed)).toBe(8);
+    await untilPending(t.http, 'webhook', 0);
     const health = await t.http.get('/api/health/notifications');
     expect(health.body.channels.webhook).toMatchObject({ dead: 1, pending: 0 });
     const metrics = await fetch(`${t.app.baseUrl}/metrics`).then((r) => r.text());

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { PushSubscriptionView } from '../../src/contract/notifications.js';
 import type { TestUser } from './factories.js';
 import type { HttpClient } from './http.js';
+import { ownDatabaseEnv } from './own-database.js';
 import { type PushRequest, type PushService, startPushService, testCertificate } from './push-service.js';
 import type { TestAppOptions } from './test-app.js';
 import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from './webhook-receiver.js';
@@ -22,10 +23,13 @@ export interface NotificationRig {
 }
 
 /**
- * A webhook receiver and a push service on loopback for one test file, started before the app (register
- * this before useTestApp, so its beforeAll runs first).
+ * A webhook receiver and a push service on loopback for one test file, and a database of its own with
+ * PostgreSQL, set up before the app (register this before useTestApp, so its beforeAll runs first).
  */
 export function useNotificationRig(env: Record<string, string> = {}): NotificationRig {
+  // Every instance on a database shares its outbox: apps of other suites (without WEBHOOK_URL) must not
+  // take a share of this one's.
+  const database = ownDatabaseEnv();
   const secrets = [newWebhookSecret(), newWebhookSecret()];
   const rig = {
     options: { env: { PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true', WEBHOOK_SECRET: secrets.join(' '), ...env } },
@@ -36,7 +40,7 @@ export function useNotificationRig(env: Record<string, string> = {}): Notificati
   beforeAll(async () => {
     rig.receiver = await startWebhookReceiver({ secrets, respond: (r, n) => rig.webhookAnswer(r, n) });
     rig.push = await startPushService({ respond: (r, n) => rig.pushAnswer(r, n) });
-    rig.options.env!.WEBHOOK_URL = rig.receiver.url;
+    Object.assign(rig.options.env!, database, { WEBHOOK_URL: rig.receiver.url });
     rig.options.pushCa = testCertificate().cert;
   });
   afterAll(async () => {
@@ -63,4 +67,20 @@ export async function subscribePush(
   });
   if (res.status !== 201) throw new Error(`subscribing failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { name, subscription: res.body };
+}
+
+/**
+ * Waits until GET /api/health/notifications shows `pending` notifications of the channel waiting for a
+ * retry: a receiver's answer reaches the test before the service has recorded what it means.
+ */
+export async function untilPending(
+  http: HttpClient,
+  channel: 'webhook' | 'push',
+  pending: number,
+): Promise<void> {
+  for (;;) {
+    const health = await http.get('/api/health/notifications');
+    if (health.body.channels[channel].pending === pending) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

@@ -1,7 +1,8 @@
 // The chat list: direct chats (the peer, with a presence dot) and groups (title, avatar, member count),
-// each with its last message and unread count, newest first.
+// each with its last message and unread count, newest first; a muted chat has a mark.
 import type { RemovalReason } from '../../src/contract/views.js';
 import type { Chat, Message } from './api';
+import { isMuted, muteMark } from './chat-mute';
 import { h } from './dom';
 import { avatar } from './people';
 
@@ -49,7 +50,7 @@ export function presenceDot(online: boolean | null): HTMLElement {
 }
 
 function labelOf(chat: ChatState, unread: number, meId: string | undefined): string {
-  const unreadText = unread ? `, ${unread} unread` : '';
+  const unreadText = `${unread ? `, ${unread} unread` : ''}${isMuted(chat) ? ', muted' : ''}`;
   if (chat.type !== 'GROUP') return `Chat with ${chat.peer?.name ?? 'Unknown'}${unreadText}`;
   const state = chat.removed ? ', you are no longer a member' : `, ${memberCountText(chat.memberCount)}`;
   return `Group ${chatName(chat, meId)}${state}${unreadText}`;
@@ -88,7 +89,14 @@ export function renderChatList(list: HTMLUListElement, chats: Iterable<ChatState
             chat.typing ? 'typing…' : preview(chat, chat.lastMessage, meId),
           ),
         ),
-        unread > 0 ? h('span', { class: 'badge', 'aria-label': `${unread} unread` }, String(unread)) : null,
+        muteMark(chat),
+        unread > 0
+          ? h(
+              'span',
+              { class: `badge${isMuted(chat) ? ' quiet' : ''}`, 'aria-label': `${unread} unread` },
+              String(unread),
+            )
+          : null,
       );
       button.addEventListener('click', () => options.open(chat.id));
       return h('li', {}, button);

@@ -1,8 +1,10 @@
 // The open conversation's header (a direct chat: the peer, presence, the person's menu; a group: title,
-// member count, "Group info"), the notice above the composer (blocked, or no longer a member), and the
+// member count, "Group info"; both: the notifications bell and a "Muted" tag), the notice above the composer (blocked, or no longer a member), and the
 // composer itself, closed in a group this user was removed from.
+import type { ChatNotificationsView } from '../../src/contract/notifications.js';
 import { isBlocked } from './blocks';
 import { type ChatState, chatName, memberCountText, presenceDot } from './chat-list';
+import { muteMenuButton, muteTag } from './chat-mute';
 import { h } from './dom';
 import { blockItem, personMenuButton } from './person-menu';
 
@@ -19,6 +21,8 @@ export interface HeaderHooks {
   meId(): string | undefined;
   openGroupInfo(chatId: string): void;
   report(text: string): void;
+  /** The chat was muted or unmuted here. */
+  notificationsChanged(chatId: string, view: ChatNotificationsView): void;
 }
 
 export function renderConversationHeader(el: HeaderElements, chat: ChatState, hooks: HeaderHooks): void {
@@ -52,18 +56,22 @@ export function renderConversationHeader(el: HeaderElements, chat: ChatState, ho
 
 function renderActions(actions: HTMLElement, chat: ChatState, hooks: HeaderHooks): void {
   const meId = hooks.meId();
+  const report = (error: unknown) => hooks.report(error instanceof Error ? error.message : String(error));
+  const bell = () =>
+    muteMenuButton(chat, chatName(chat, meId), { changed: hooks.notificationsChanged, report });
   if (chat.type === 'GROUP' && chat.removed) {
     actions.replaceChildren();
   } else if (chat.type === 'GROUP') {
     const info = h('button', { type: 'button', class: 'secondary header-button' }, 'Group info');
     info.addEventListener('click', () => hooks.openGroupInfo(chat.id));
-    actions.replaceChildren(info);
+    actions.replaceChildren(...[muteTag(chat), bell(), info].filter((x) => !!x));
   } else if (chat.peer && chat.peer.id !== meId) {
     const peer = chat.peer;
     const tag = isBlocked(peer.id) ? h('span', { class: 'blocked-tag' }, 'Blocked') : null;
-    const report = (error: unknown) => hooks.report(error instanceof Error ? error.message : String(error));
     actions.replaceChildren(
-      ...[tag, personMenuButton(peer, () => [blockItem(peer, report)])].filter((x) => !!x),
+      ...[muteTag(chat), tag, bell(), personMenuButton(peer, () => [blockItem(peer, report)])].filter(
+        (x) => !!x,
+      ),
     );
   } else {
     actions.replaceChildren();

@@ -31,8 +31,10 @@ import {
 } from './api';
 import { clearBlocks } from './blocks';
 import { type ChatState, renderChatList as drawChatList } from './chat-list';
+import { redrawWhenMutesEnd } from './chat-mute';
 import { ComposerContext } from './composer-context';
 import { renderConversationHeader as drawHeader } from './conversation-header';
+import { chatIdOfHash } from './deep-link';
 import { byId, h } from './dom';
 import { setupGroups } from './groups';
 import { renderMedia } from './media';
@@ -41,7 +43,9 @@ import { type BubbleHooks, renderBubble, updateBubble } from './message-bubble';
 import { applyChangeToReply, ChangeGuard, applyChange as changed, syncEntries } from './message-changes';
 import { closeMenu, type MenuActions, menuButton } from './message-menu';
 import { findPeople } from './people';
+import { PushToggle } from './push-toggle';
 import { mediaUrlOf, newId } from './urls';
+import { closeChatNotifications, onOpenChatRequest, registerWorker } from './worker';
 import './style.css';
 
 const PAGE_SIZE = 30;
@@ -55,6 +59,10 @@ let loadingOlder = false;
 let typingSentAt = 0;
 let typingStopTimer: number | undefined;
 const deliveredSent = new Map<string, number>();
+/** Loaded once since signing in: a linked chat can be looked up. */
+let chatsLoaded = false;
+/** A chat to open from a link (`/#chat=<id>`) or a clicked notification, once signed in and loaded. */
+let linkedChat: string | null = chatIdOfHash(location.hash);
 
 const $ = {
   authView: byId('auth-view'),
@@ -67,6 +75,9 @@ const $ = {
   meName: byId('me-name'),
   connection: byId('connection'),
   signOut: byId<HTMLButtonElement>('sign-out'),
+  pushArea: byId('push-area'),
+  pushToggle: byId<HTMLButtonElement>('push-toggle'),
+  pushState: byId('push-state'),
   searchForm: byId<HTMLFormElement>('search-form'),
   searchInput: byId<HTMLInputElement>('search-input'),
   searchResults: byId<HTMLUListElement>('search-results'),
@@ -112,6 +123,8 @@ const composerContext = new ComposerContext(
 );
 /** Edits, deletes and reactions already applied, so none is applied twice or over a newer one. */
 const changeGuard = new ChangeGuard();
+/** Web Push for this device: "Turn on notifications" and what it says. */
+const pushToggle = new PushToggle({ area: $.pushArea, button: $.pushToggle, state: $.pushState });
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -149,6 +162,7 @@ function showSignedOut(): void {
   socket?.disconnect();
   socket = null;
   chats.clear();
+  chatsLoaded = false;
   deliveredSent.clear();
   changeGuard.clear();
   closeMenu();
@@ -165,6 +179,7 @@ function showSignedOut(): void {
   $.chatView.hidden = true;
   $.authView.hidden = false;
   $.authEmail.focus();
+  void pushToggle.signedOut();
 }
 
 async function showSignedIn(): Promise<void> {
@@ -173,6 +188,7 @@ async function showSignedIn(): Promise<void> {
   $.meName.textContent = me()?.name ?? '';
   connect();
   groups.signedIn();
+  void pushToggle.signedIn();
 }
 
 // ---------------------------------------------------------------- socket and sync
@@ -214,7 +230,9 @@ function connect(): void {
     const chat = chats.get(receipt.chatId);
     if (!chat) return;
     if (receipt.userId === me()?.id) {
-      // Read on another device: up to the newest message, or the server counts what is left.
+      // Read on another device: up to the newest message, or the server counts what is left. This
+      // device's notifications of the chat up to there close.
+      void closeChatNotifications(receipt.chatId, receipt.seq);
       chat.readSeq = Math.max(chat.readSeq, receipt.seq);
       if (receipt.seq >= (chat.lastMessage?.seq ?? 0)) chat.unreadCount = 0;
       else refreshChatsSoon();
@@ -284,7 +302,9 @@ async function loadChats(): Promise<void> {
     seen.add(chat.id);
     upsertChat(chat);
   }
+  chatsLoaded = true;
   renderChatList();
+  void openLinkedChat();
   await Promise.all(
     [...chats.values()].filter((c) => c.online === null && c.peer).map((c) => loadPresence(c)),
   );
@@ -344,6 +364,40 @@ function refreshChatsSoon(): void {
 
 function renderChatList(): void {
   drawChatList($.chatList, chats.values(), { openChatId, meId: me()?.id, open: (id) => void openChat(id) });
+  redrawWhenMutesEnd(chats.values(), () => {
+    renderChatList();
+    renderConversationHeader();
+  });
+}
+
+// ---------------------------------------------------------------- links to a chat, notifications' clicks
+
+window.addEventListener('hashchange', () => {
+  const chatId = chatIdOfHash(location.hash);
+  if (!chatId) return;
+  linkedChat = chatId;
+  void openLinkedChat();
+});
+
+onOpenChatRequest((chatId) => {
+  linkedChat = chatId;
+  void openLinkedChat();
+});
+
+/** Opens the linked chat once signed in with the list loaded (asking the server for one not in it). */
+async function openLinkedChat(): Promise<void> {
+  const chatId = linkedChat;
+  if (!chatId || !me() || !chatsLoaded) return;
+  linkedChat = null;
+  if (chatIdOfHash(location.hash)) history.replaceState(null, '', location.pathname + location.search);
+  if (!chats.has(chatId)) {
+    const chat = await api<Chat>(`/api/chats/${encodeURIComponent(chatId)}`).catch(() => null);
+    // Not a chat of this user (any more): the list is all there is to show.
+    if (!chat || !me()) return;
+    upsertChat(chat);
+    renderChatList();
+  }
+  if (openChatId !== chatId) await openChat(chatId);
 }
 
 // ---------------------------------------------------------------- find people
@@ -477,6 +531,16 @@ function renderConversationHeader(): void {
     meId: () => me()?.id,
     openGroupInfo: (chatId) => void groups.panel.open(chatId),
     report: (text) => ($.status.textContent = text),
+    notificationsChanged: (chatId, view) => {
+      const changed = chats.get(chatId);
+      if (!changed) return;
+      changed.notifications = view;
+      renderChatList();
+      renderConversationHeader();
+      // The bell was drawn anew: the focus goes back to it, not to the page.
+      if (document.activeElement === document.body && chatId === openChatId)
+        $.headerActions.querySelector<HTMLElement>('.mute-button')?.focus();
+    },
   });
 }
 
@@ -626,7 +690,10 @@ function markRead(): void {
   if (!chat || document.visibilityState !== 'visible') return;
   let newest: Message | undefined;
   for (const message of shown.values()) if (!newest || message.seq > newest.seq) newest = message;
-  if (!newest || newest.seq <= chat.readSeq) return;
+  if (!newest) return;
+  // Seen here: this device's notifications of the chat close (the server's read push closes the others').
+  void closeChatNotifications(chat.id, newest.seq);
+  if (newest.seq <= chat.readSeq) return;
   chat.readSeq = newest.seq;
   chat.unreadCount = 0;
   socket?.emit('chat:message_read', { chatId: chat.id, messageId: newest.id });
@@ -912,5 +979,7 @@ $.record.addEventListener('click', async () => {
 
 // ---------------------------------------------------------------- start
 
+// The service worker registers now (no prompt: only "Turn on notifications" asks for permission).
+void registerWorker().catch(() => {});
 if (currentSession()) void showSignedIn();
 else showSignedOut();

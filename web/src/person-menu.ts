@@ -1,7 +1,8 @@
 // A person's menu ("Options for Ann"): Block / Unblock, and whatever else the place offers (remove from
-// the group, roles). A menu button as ARIA describes it: arrow keys, Home/End, Escape and Tab; a popup
-// beside the button on a wide screen, a sheet at the bottom on a phone. Inside a modal dialog it opens
-// in that dialog (everything outside a modal dialog is inert).
+// the group, roles); the same kind of menu serves a chat's notifications. A menu button as ARIA
+// describes it: arrow keys, Home/End, Escape and Tab; a popup beside the button on a wide screen, a sheet
+// at the bottom on a phone. Inside a modal dialog it opens in that dialog (everything outside a modal
+// dialog is inert).
 import type { PublicUser } from './api';
 import { block, isBlocked, unblock } from './blocks';
 import { h } from './dom';
@@ -31,20 +32,38 @@ export function personMenuButton(
   items: () => PersonMenuItem[],
   label = `Options for ${user.name}`,
 ): HTMLButtonElement {
+  return actionsMenuButton({ label, menuLabel: `Actions for ${user.name}`, content: '⋯', items });
+}
+
+export interface ActionsMenuOptions {
+  /** The button's accessible name. */
+  label: string;
+  /** The menu's accessible name. */
+  menuLabel: string;
+  /** What the button shows. */
+  content: string | Node;
+  /** Extra classes for the button. */
+  className?: string;
+  /** The items, as they are when the menu opens. */
+  items(): PersonMenuItem[];
+}
+
+/** A menu button of the same kind for anything else (a chat's notifications). */
+export function actionsMenuButton(options: ActionsMenuOptions): HTMLButtonElement {
   const button = h(
     'button',
     {
       type: 'button',
-      class: 'person-actions',
-      'aria-label': label,
+      class: `person-actions${options.className ? ` ${options.className}` : ''}`,
+      'aria-label': options.label,
       'aria-haspopup': 'menu',
       'aria-expanded': 'false',
     },
-    '⋯',
+    options.content,
   );
   button.addEventListener('click', () => {
     if (open?.button === button) closePersonMenu(true);
-    else openMenu(button, `Actions for ${user.name}`, items());
+    else openMenu(button, options.menuLabel, options.items());
   });
   return button;
 }
