@@ -52,6 +52,17 @@ describe.skipIf(!databaseUrl)('notification outbox across kill -9 (real processe
     databases.push(name);
     const url = new URL(databaseUrl!);
     url.pathname = `/${name}`;
+    // On a failure, what waits for a retry and why.
+    onTestFailed(async () => {
+      const rows = await admin(
+        'SELECT channel, id, attempts, last_error AS "lastError", dead_at AS "deadAt" FROM outbox_retries',
+        [],
+        url.toString(),
+      );
+      console.log(
+        `--- outbox_retries (${rows.length}) ---\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+      );
+    });
     return {
       DATABASE_URL: url.toString(),
       JWT_SECRET: randomBytes(48).toString('base64url'),
@@ -150,8 +161,8 @@ describe.skipIf(!databaseUrl)('notification outbox across kill -9 (real processe
         (s) => s.message,
       );
       await receiver.hung();
-      const acceptedBeforeKill = receiver.accepted.length;
       await kill9(first);
+      const acceptedBeforeKill = receiver.accepted.length;
 
       // The same configuration again; it may wait for the dead process's partition leases to run out.
       const second = await start(env, 'restarted');
@@ -220,8 +231,8 @@ describe.skipIf(!databaseUrl)('notification outbox across kill -9 (real processe
       }
       const before = await sendRound(await online(first, sender), recipients, 3, 'before the kill');
       await push.hung();
-      const answeredBeforeKill = push.received.filter((p) => p.status === 201).length;
       await kill9(first);
+      const answeredBeforeKill = push.received.filter((p) => p.status === 201).length;
 
       const second = await start(env, 'restarted');
       const after = await sendRound(await online(second, sender), recipients, 2, 'after the restart');
