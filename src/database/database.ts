@@ -92,6 +92,12 @@ async function transactionOn<T>(pool: pg.Pool, work: (query: QueryFn) => Promise
   const client = await pool.connect();
   // A connection whose rollback failed is in an unknown state: the pool drops it instead of reusing it.
   let broken = false;
+  // A checked-out client that loses its connection emits 'error', which would end the process unheard;
+  // the query in flight fails on its own, and the connection is dropped at release.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await work(
@@ -105,6 +111,7 @@ async function transactionOn<T>(pool: pg.Pool, work: (query: QueryFn) => Promise
     });
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -185,12 +185,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
           .map((row) => webhookEventOf(row, views.get(row.messageId), notifyOf.get(row.messageId) ?? []))
           .filter((e): e is WebhookEvent => e !== null)
       : [];
-    const retries: RetryRow[] = [];
-    await Promise.all([this.sendWebhooks(events, retries), this.sendPushes(pushes, retries)]);
-    await this.outbox.addRetries(retries);
+    // Before the pushes go: a read that follows one at once must find it noted (see ChatsService.markRead).
     await this.outbox.notePushed(
       pushes.map((p) => ({ chatId: p.row.chatId, userId: p.userId, seq: p.row.seq })),
     );
+    const retries: RetryRow[] = [];
+    await Promise.all([this.sendWebhooks(events, retries), this.sendPushes(pushes, retries)]);
+    await this.outbox.addRetries(retries);
   }
 
   private async pushesOf(messages: LogRow[], toNotify: string[][]): Promise<Push[]> {

@@ -31,6 +31,8 @@ export class PushSender {
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: 64,
+      // Makes Node honour the push service's `Keep-Alive: timeout=N` (see WebhookSender).
+      timeout: 60_000,
       lookup: options.allowPrivateEndpoints ? undefined : publicOnlyLookup,
       ca: options.extraCa ? [...rootCertificates, options.extraCa] : undefined,
     });

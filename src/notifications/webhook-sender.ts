@@ -7,6 +7,7 @@ import type { SendOutcome } from './send-outcome.js';
 /** Success means a 2xx within this time. */
 const TIMEOUT_MS = 10_000;
 const MAX_SOCKETS = 64;
+const IDLE_SOCKET_TIMEOUT_MS = 60_000;
 
 /**
  * Signs and POSTs webhook events (Standard Webhooks): `webhook-id` (the event's stable id),
@@ -22,7 +23,9 @@ export class WebhookSender {
     secrets: string[],
   ) {
     this.signers = secrets.map((secret) => new Webhook(secret));
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    // An agent timeout makes Node honour the receiver's `Keep-Alive: timeout=N` and let an idle connection
+    // go before the receiver closes it; a send on one closing under it would fail for nothing.
+    const options = { keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_TIMEOUT_MS };
     this.agent = url.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
   }
 
@@ -52,6 +55,7 @@ function post(
   agent: http.Agent,
   body: string,
   headers: Record<string, string>,
+  retried = false,
 ): Promise<SendOutcome> {
   const request = url.startsWith('https:') ? https.request : http.request;
   return new Promise((resolve) => {
@@ -62,7 +66,12 @@ function post(
       resolve(status >= 200 && status < 300 ? { ok: true } : { ok: false, error: `HTTP ${status}` });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-    req.on('error', (err) => resolve({ ok: false, error: err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the receiver closed as this request went out: once more on a new one.
+      if (req.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.message === 'socket hang up')) {
+        resolve(post(url, agent, body, headers, true));
+      } else resolve({ ok: false, error: err.message });
+    });
     req.end(body);
   });
 }

@@ -25,6 +25,7 @@ describe('POST /api/chats/direct', () => {
       readSeq: 0,
       peerReadSeq: 0,
       peerDeliveredSeq: 0,
+      notifications: { level: 'all', mutedUntil: null },
       updatedAt: expect.any(String),
     });
     const again = await t.http.post('/api/chats/direct', { userId: a.id }, b.accessToken);

@@ -191,6 +191,7 @@ describe('history and offline receivers', () => {
           // The sender's own mark moved past their message as they sent it.
           peerReadSeq: 1,
           peerDeliveredSeq: 0,
+          notifications: { level: 'all', mutedUntil: null },
           updatedAt: expect.any(String),
         },
       ],

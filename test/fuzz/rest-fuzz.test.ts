@@ -6,7 +6,7 @@
  * values each parameter gets on top of the fixed ones); near misses are of the values this run's users,
  * chats and tokens hold.
  */
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mediaFixture, uploadFile } from '../fixtures/media-files.js';
 import { createUser, type TestUser, userInput } from '../support/factories.js';
@@ -60,7 +60,9 @@ interface Answer {
 }
 
 // The fuzz stores users named `%`, `_` and worse: other suites' searches must not find them.
-const t = useTestApp({ env: ownDatabaseEnv() });
+// The valid push subscription is on loopback.
+const env = Object.assign(ownDatabaseEnv(), { PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true' });
+const t = useTestApp({ env });
 
 /** What exists before fuzzing: the caller, a peer, their chat, a message in it, an upload. */
 interface World {
@@ -207,6 +209,20 @@ const BODY_VALUES: Record<string, () => Record<string, unknown>> = {
   'POST /api/chats/{chatId}/members': () => ({ userIds: [world.other.id] }),
   'PATCH /api/chats/{chatId}/members/{userId}': () => ({ role: 'admin' }),
   'POST /api/chats/{chatId}/owner': () => ({ userId: world.peer.id }),
+  'PUT /api/chats/{chatId}/notifications': () => ({
+    level: 'none',
+    mutedUntil: new Date(Date.now() + 3_600_000).toISOString(),
+  }),
+  // A browser's subscription: a P-256 public key and a 16-byte secret; loopback is allowed in this app.
+  'POST /api/push/subscriptions': () => ({
+    endpoint: `https://127.0.0.1:9/push/${randomUUID()}`,
+    expirationTime: null,
+    keys: {
+      p256dh: createECDH('prime256v1').generateKeys().toString('base64url'),
+      auth: randomBytes(16).toString('base64url'),
+    },
+  }),
+  'DELETE /api/push/subscriptions': () => ({ endpoint: 'https://127.0.0.1:9/push/none' }),
 };
 
 // Values that work for a parameter left out of the valid request (they exclude each other, or change
@@ -456,5 +472,6 @@ describe('REST fuzz (every operation of the OpenAPI document)', () => {
       ]),
     );
     expect(problems).toEqual([]);
-  });
+    // Hundreds of calls one at a time, each with a look at the caller before and after: slower than a test.
+  }, 300_000);
 });
