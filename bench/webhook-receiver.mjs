@@ -25,6 +25,7 @@ const offsetMs = performance.timeOrigin - Number(process.env.BENCH_TIME_ORIGIN ?
 const benchNow = () => performance.now() + offsetMs;
 
 let requests = 0;
+let bodyBytes = 0;
 let verified = 0;
 let rejected = 0;
 const rejections = {};
@@ -45,6 +46,7 @@ function reject(res, why) {
 
 function handle(req, res, raw) {
   requests += 1;
+  bodyBytes += Buffer.byteLength(raw);
   const at = benchNow();
   const id = req.headers['webhook-id'];
   if (req.method !== 'POST' || typeof id !== 'string') return reject(res, 'not a POST with a webhook-id');
@@ -131,6 +133,7 @@ function pausesIn(window) {
 function stats({ window, expected }) {
   const answer = {
     requests,
+    meanBodyBytes: requests ? bodyBytes / requests : undefined,
     verified,
     rejected,
     rejections,

@@ -117,6 +117,7 @@ export async function runWebhookLoad(target, options, context, receiver) {
     // From the end of the window (when the senders stopped) to the last expected message.created.
     drainSeconds: caughtUp ? (s.expectedArrivedMs - window.end) / 1000 : undefined,
     requests: s.requests,
+    meanBodyBytes: s.meanBodyBytes,
     verified: s.verified,
     rejected: s.rejected,
     rejections: s.rejections,
