@@ -26,6 +26,12 @@ describe('webhooks', () => {
     await rig.receiver.waitFor((events) => events.some(ofMessage(message.id)), 'the message');
     await emitAck(socket, 'chat:message_edit', { messageId: message.id, content: 'hello, edited' });
     await emitAck(socket, 'chat:reaction_add', { messageId: message.id, emoji: '👍' });
+    // A delete for everyone scrubs the text of the message's edits from the log, also from an edit's
+    // event not sent yet: let those go first.
+    await rig.receiver.waitFor(
+      (events) => events.filter(ofMessage(message.id)).length === 3,
+      'edit and reaction',
+    );
     await emitAck(socket, 'chat:message_delete', { messageId: message.id, scope: 'everyone' });
     await rig.receiver.waitFor(
       (events) => events.some((e) => e.type === 'message.deleted' && ofMessage(message.id)(e)),
