@@ -54,9 +54,13 @@ const PATHS = [
 ];
 const parentOf = new Map();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
-function pathOf(id) {
+const stackOf = (id) => {
   const stack = [];
   for (let at = id; at !== undefined; at = parentOf.get(at)) stack.push(byId.get(at).callFrame);
+  return stack;
+};
+function pathOf(id) {
+  const stack = stackOf(id);
   if (stack.some((frame) => frame.url.endsWith('bench/lib/server-probe.mjs'))) return '(profiler start/stop)';
   if (stack.some((frame) => PATHS[0][1].test(frame.url))) return PATHS[0][0];
   for (const frame of stack) {
@@ -68,11 +72,44 @@ function pathOf(id) {
 const paths = new Map();
 for (const [id, us] of self) paths.set(pathOf(id), (paths.get(pathOf(id)) ?? 0) + us);
 
+// Within the webhooks path: the first part whose test the stack passes (frame: url, function name).
+const WEBHOOK_PARTS = [
+  [
+    'signing (standardwebhooks: fast-sha256, base64)',
+    (f) => /standardwebhooks|fast-sha256|@stablelib/.test(f.url),
+  ],
+  [
+    "building a slice's events (notify, views, webhookEventOf)",
+    (f) =>
+      /notification-content/.test(f.url) ||
+      (/outbox-dispatcher/.test(f.url) && /^(notify|views|pushesOf)$/.test(f.functionName)),
+  ],
+  [
+    'socket writes (writev)',
+    (f, i) => i === 0 && /^(writev|writevGeneric|writeBuffer)$/.test(f.functionName),
+  ],
+  [
+    'HTTP client: request, JSON body, agent, response',
+    (f) => /^node:(_http_\w+|http)$|webhook-sender/.test(f.url),
+  ],
+];
+const webhookParts = new Map();
+for (const [id, us] of self) {
+  if (pathOf(id) !== PATHS[0][0]) continue;
+  const stack = stackOf(id);
+  const part = WEBHOOK_PARTS.find(([, test]) => stack.some(test))?.[0] ?? 'other (ticks, lanes, channels)';
+  webhookParts.set(part, (webhookParts.get(part) ?? 0) + us);
+}
+
 const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
 const top = Number(topArg);
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled`);
 console.log('\ntime by path (whole stack: see PATHS)');
 for (const [k, us] of [...paths].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${k}`);
+if ((paths.get(PATHS[0][0]) ?? 0) > total / 100) {
+  console.log('\nwebhooks path, by part (% of all sampled time)');
+  for (const [k, us] of [...webhookParts].sort((a, b) => b[1] - a[1])) console.log(`${pct(us)}  ${k}`);
+}
 console.log('\nself time by package / area');
 for (const [k, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${k}`);
 console.log('\nself time by function');

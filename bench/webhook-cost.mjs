@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What one webhook costs the service, measured apart from any load: the CPU of signing one event body with
-// `standardwebhooks` (as the service does) and with node:crypto's HMAC, and the CPU per POST of the
+// the reference package `standardwebhooks` and with node:crypto's HMAC (as the service signs since
+// efd5d79), and the CPU per POST of the
 // service's own WebhookSender (dist/notifications/webhook-sender.js: sign, JSON, node:http) against the
 // bench's receiver (bench/webhook-receiver.mjs) in another process, LANES POSTs in flight. Pinned as the
 // bench pins: this script on the load generator's core, the receiver on the other one.
