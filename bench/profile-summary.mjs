@@ -75,8 +75,8 @@ for (const [id, us] of self) paths.set(pathOf(id), (paths.get(pathOf(id)) ?? 0) 
 // Within the webhooks path: the first part whose test the stack passes (frame: url, function name).
 const WEBHOOK_PARTS = [
   [
-    'signing (standardwebhooks: fast-sha256, base64)',
-    (f) => /standardwebhooks|fast-sha256|@stablelib/.test(f.url),
+    'signing (HMAC-SHA256: node:crypto; standardwebhooks before efd5d79)',
+    (f) => /standardwebhooks|fast-sha256|@stablelib|^node:crypto$|^node:internal\/crypto\//.test(f.url),
   ],
   [
     "building a slice's events (notify, views, webhookEventOf)",
