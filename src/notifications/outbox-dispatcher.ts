@@ -19,6 +19,7 @@ import { UserLocator } from '../realtime/user-locator.js';
 import { groupBy, inBatches } from './in-batches.js';
 import { NotificationChannels } from './notification-channels.js';
 import { messagePush, webhookEventOf } from './notification-content.js';
+import { OneAtATime } from './one-at-a-time.js';
 import {
   type HeldPartition,
   type LogRow,
@@ -53,11 +54,17 @@ interface Push {
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private held: HeldPartition[] = [];
-  private renewing: Promise<void> | null = null;
+  private readonly renewal = new OneAtATime(
+    () => this.renewShare(),
+    (err) => this.logger.warn({ err }, 'renewing the notification outbox leases failed'),
+  );
+  private readonly ticks = new OneAtATime(
+    () => this.tick(),
+    (err) => this.logger.warn({ err }, 'notification outbox tick failed; it will be read again'),
+  );
   private advancedAt = 0;
   private renewedOnce = false;
   private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> | null = null;
   private stopping = false;
   /** When this instance last read its partitions to the end (the outbox's lag metric). */
   caughtUpAt = Date.now();
@@ -85,24 +92,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
-    await this.running;
-    await this.renewing;
+    await this.ticks.settled();
+    await this.renewal.settled();
     // Let go at once, so another instance carries on without waiting for the lease to run out.
     await this.outbox.releasePartitions(this.config.instanceId).catch(() => {});
   }
 
   /** Runs a tick unless one is running. */
   kick(): Promise<void> {
-    if (!this.running && !this.stopping) {
-      this.running = this.tick()
-        .catch((err: unknown) =>
-          this.logger.warn({ err }, 'notification outbox tick failed; it will be read again'),
-        )
-        .finally(() => {
-          this.running = null;
-        });
-    }
-    return this.running ?? Promise.resolve();
+    return this.stopping ? this.ticks.settled() : this.ticks.run();
   }
 
   private async tick(): Promise<void> {
@@ -143,21 +141,18 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
    * go). A partition it kept keeps the snapshot the ticks moved on, which may be newer than the stored one.
    */
   renew(): Promise<void> {
-    this.renewing ??= (async () => {
-      const instances = await this.outbox.liveInstances(LEASE_SECONDS);
-      const held = await this.outbox.holdPartitions(
-        this.config.instanceId,
-        Math.ceil(PARTITIONS / instances),
-        LEASE_SECONDS,
-      );
-      const known = new Map(this.held.map((p) => [p.part, p]));
-      this.held = held.map((p) => (p.renewed ? (known.get(p.part) ?? p) : p));
-    })()
-      .catch((err: unknown) => this.logger.warn({ err }, 'renewing the notification outbox leases failed'))
-      .finally(() => {
-        this.renewing = null;
-      });
-    return this.renewing;
+    return this.renewal.run();
+  }
+
+  private async renewShare(): Promise<void> {
+    const instances = await this.outbox.liveInstances(LEASE_SECONDS);
+    const held = await this.outbox.holdPartitions(
+      this.config.instanceId,
+      Math.ceil(PARTITIONS / instances),
+      LEASE_SECONDS,
+    );
+    const known = new Map(this.held.map((p) => [p.part, p]));
+    this.held = held.map((p) => (p.renewed ? (known.get(p.part) ?? p) : p));
   }
 
   private async notify(rows: LogRow[]): Promise<void> {

@@ -13,6 +13,7 @@ import type { PushPayload, WebhookEvent } from '../contract/notifications.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { inBatches } from './in-batches.js';
 import { NotificationChannels } from './notification-channels.js';
+import { OneAtATime } from './one-at-a-time.js';
 import { type ClaimedRetry, OutboxRepository } from './outbox.repository.js';
 import { POLL_MS } from './outbox-dispatcher.js';
 import { nextAttemptAt } from './retry-schedule.js';
@@ -31,7 +32,10 @@ const CONCURRENCY = 32;
 @Injectable()
 export class OutboxRetries implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private running: Promise<void> | null = null;
+  private readonly runs = new OneAtATime(
+    () => this.runDue(),
+    (err) => this.logger.warn({ err }, 'notification retries failed; they stay due'),
+  );
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -48,18 +52,11 @@ export class OutboxRetries implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.runs.settled();
   }
 
   kick(): Promise<void> {
-    if (!this.running) {
-      this.running = this.runDue()
-        .catch((err: unknown) => this.logger.warn({ err }, 'notification retries failed; they stay due'))
-        .finally(() => {
-          this.running = null;
-        });
-    }
-    return this.running;
+    return this.runs.run();
   }
 
   private async runDue(): Promise<void> {

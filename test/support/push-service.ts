@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PushPayload } from '../../src/contract/notifications.js';
+import { conditions } from './conditions.js';
 
 // How long `waitFor` and `hung` wait before the test fails instead of hanging: a safety net, not a speed goal.
-const WAIT_MS = 20_000;
 // RFC 8292 §2: `exp` MUST NOT be more than 24 hours after the request; a minute of slack for clock skew.
 const MAX_EXP_S = 24 * 60 * 60 + 60;
 
@@ -242,12 +242,9 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
   const received: ReceivedPush[] = [];
   const counts = new Map<string, number>();
   const held = new Set<Held>();
+  const { notify, until } = conditions('push service', () => summary());
   let closed = false;
   let origin = '';
-  const listeners = new Set<() => void>();
-  const notify = () => {
-    for (const listener of [...listeners]) listener();
-  };
   const answer = (res: ServerResponse, push: ReceivedPush, status: number) => {
     push.status = status;
     res.writeHead(status, { 'content-type': 'text/plain' });
@@ -324,25 +321,6 @@ export async function startPushService(options: PushServiceOptions = {}): Promis
     );
     return `got ${received.length} push(es) [${lines.join(', ')}]`;
   };
-  /** Resolves when `done()` holds, checked now and after every push; rejects after WAIT_MS. */
-  const until = (done: () => boolean, what: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (done()) return resolve();
-      const listener = () => {
-        if (!done()) return;
-        finish();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`push service: timed out after ${WAIT_MS} ms waiting for ${what}; ${summary()}`));
-      }, WAIT_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        listeners.delete(listener);
-      };
-      listeners.add(listener);
-    });
 
   return {
     origin,

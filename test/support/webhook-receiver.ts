@@ -2,9 +2,9 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookEvent } from '../../src/contract/notifications.js';
+import { conditions } from './conditions.js';
 
 // How long `waitFor` and `hung` wait before the test fails instead of hanging: a safety net, not a speed goal.
-const WAIT_MS = 20_000;
 
 /** What `respond` is told about a request that passed every check. */
 export interface WebhookRequest {
@@ -104,12 +104,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const byId = new Map<string, number>();
   const idsByEvent = new Map<string, Set<string>>();
   const held = new Set<Held>();
+  const { notify, until } = conditions('webhook receiver', () => summary());
   let rejected = 0;
   let closed = false;
-  const listeners = new Set<() => void>();
-  const notify = () => {
-    for (const listener of [...listeners]) listener();
-  };
 
   const answer = (
     res: ServerResponse,
@@ -190,28 +187,6 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   });
   const { port } = server.address() as AddressInfo;
 
-  /** Resolves when `done()` holds, checked now and after every request; rejects after WAIT_MS. */
-  const until = (done: () => boolean, what: string, describe: () => string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (done()) return resolve();
-      const listener = () => {
-        if (!done()) return;
-        finish();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(
-          new Error(`webhook receiver: timed out after ${WAIT_MS} ms waiting for ${what}; ${describe()}`),
-        );
-      }, WAIT_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        listeners.delete(listener);
-      };
-      listeners.add(listener);
-    });
-
   const summary = () => {
     const types = events.map((e) => `${e.type}@${e.data.chatId.slice(-6)}:${e.data.seq}`);
     const errors = requests.filter((r) => r.error).map((r) => r.error);
@@ -231,8 +206,8 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     get rejected() {
       return rejected;
     },
-    waitFor: (predicate, what) => until(() => predicate(events), what, summary),
-    hung: () => until(() => held.size > 0, 'a held request', summary),
+    waitFor: (predicate, what) => until(() => predicate(events), what),
+    hung: () => until(() => held.size > 0, 'a held request'),
     releaseHung(status = 200) {
       for (const entry of [...held]) {
         held.delete(entry);
