@@ -1,50 +1,62 @@
 import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { PushPayload, WebhookEvent } from '../contract/notifications.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import type { Channel } from './outbox.repository.js';
-import { PushSender, type PushTarget } from './push-sender.js';
+import type { PushTarget } from './push-sender.js';
 import type { SendOutcome } from './send-outcome.js';
-import { WebhookSender } from './webhook-sender.js';
+import { LocalSenders, type Senders, type SendersSettings } from './senders.js';
+import { channelThreadAvailable, ThreadSenders } from './thread-senders.js';
 
 export const PUSH_CA = Symbol('PUSH_CA');
 
-/** The two ways out, configured once: the webhook endpoint (when WEBHOOK_URL is set) and Web Push. */
+/**
+ * The two ways out, configured once: the webhook endpoint (when WEBHOOK_URL is set) and Web Push. The
+ * sending itself runs on the channel thread (see ThreadSenders) when the service runs compiled.
+ */
 @Injectable()
 export class NotificationChannels implements OnModuleDestroy {
-  readonly webhook: WebhookSender | null;
-  private readonly push: PushSender;
+  readonly hasWebhook: boolean;
+  private readonly senders: Senders;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: Metrics,
+    @Inject(LOGGER) logger: Logger,
     @Optional() @Inject(PUSH_CA) pushCa?: string,
   ) {
     const { webhook, push } = config.notifications;
-    this.webhook = webhook ? new WebhookSender(webhook.url, webhook.secrets) : null;
-    this.push = new PushSender({
-      vapid: {
-        publicKey: config.vapid.publicKey,
-        privateKey: config.vapid.privateKey,
-        subject: push.subject,
+    this.hasWebhook = webhook !== undefined;
+    const settings: SendersSettings = {
+      webhook: webhook ? { url: webhook.url, secrets: webhook.secrets } : null,
+      push: {
+        vapid: {
+          publicKey: config.vapid.publicKey,
+          privateKey: config.vapid.privateKey,
+          subject: push.subject,
+        },
+        allowPrivateEndpoints: push.allowPrivateEndpoints,
+        extraCa: pushCa,
       },
-      allowPrivateEndpoints: push.allowPrivateEndpoints,
-      extraCa: pushCa,
-    });
+    };
+    this.senders = channelThreadAvailable()
+      ? new ThreadSenders(settings, logger)
+      : new LocalSenders(settings);
   }
 
   async sendWebhook(event: WebhookEvent): Promise<SendOutcome> {
-    return this.count('webhook', await this.webhook!.send(event));
+    return this.count('webhook', await this.senders.sendWebhook(event));
   }
 
   async sendPush(target: PushTarget, payload: PushPayload): Promise<SendOutcome> {
-    return this.count('push', await this.push.send(target, payload));
+    return this.count('push', await this.senders.sendPush(target, payload));
   }
 
-  onModuleDestroy(): void {
-    this.webhook?.close();
-    this.push.close();
+  onModuleDestroy(): Promise<void> {
+    return this.senders.close();
   }
 
   private count(channel: Channel, outcome: SendOutcome): SendOutcome {

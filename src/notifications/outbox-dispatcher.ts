@@ -36,6 +36,8 @@ export const LEASE_SECONDS = 10;
 const RENEW_MS = 2000;
 const IDLE_ADVANCE_MS = 1000;
 const SEND_CONCURRENCY = 32;
+// A slice is worked through in chunks of this many rows, so that no step of it holds the event loop long.
+const CHUNK_ROWS = 256;
 const WEBHOOK_TARGET = 'webhook';
 
 interface Push {
@@ -120,7 +122,15 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       inProgress.map(String),
     );
     const fresh = rows.filter((row) => isNewTo(seen.get(partOf(row.chatId)) ?? null, BigInt(row.txid)));
-    if (fresh.length > 0) await this.notify(fresh);
+    if (fresh.length > 0) {
+      // Chats whose webhook events wait for retries from here on, from one chunk to the next.
+      const held = new Set<string>();
+      const retries: RetryRow[] = [];
+      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) {
+        await this.notify(fresh.slice(i, i + CHUNK_ROWS), held, retries);
+      }
+      await this.outbox.addRetries(retries);
+    }
     // With nothing new, the snapshot still moves on now and then, so the next read starts from a recent one.
     const idleMove = snapshot !== partitions[0]!.seen && Date.now() - this.advancedAt >= IDLE_ADVANCE_MS;
     if (fresh.length > 0 || idleMove || this.advancedAt === 0) {
@@ -155,9 +165,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.held = held.map((p) => (p.renewed ? (known.get(p.part) ?? p) : p));
   }
 
-  private async notify(rows: LogRow[]): Promise<void> {
+  private async notify(rows: LogRow[], held: Set<string>, retries: RetryRow[]): Promise<void> {
     const newMessages = rows.filter((r) => r.source === 'message' && r.kind === 'user');
-    const webhooks = this.channels.webhook !== null;
+    const webhooks = this.channels.hasWebhook;
     const recipients = await this.outbox.recipients(
       newMessages.map((r) => ({ chatId: r.chatId, seq: r.seq, senderId: r.actorId })),
       webhooks,
@@ -184,9 +194,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     await this.outbox.notePushed(
       pushes.map((p) => ({ chatId: p.row.chatId, userId: p.userId, seq: p.row.seq })),
     );
-    const retries: RetryRow[] = [];
-    await Promise.all([this.sendWebhooks(events, retries), this.sendPushes(pushes, retries)]);
-    await this.outbox.addRetries(retries);
+    await Promise.all([this.sendWebhooks(events, held, retries), this.sendPushes(pushes, retries)]);
   }
 
   private async pushesOf(messages: LogRow[], toNotify: string[][]): Promise<Push[]> {
@@ -211,13 +219,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
    * Per chat in seq order: a chat with an earlier event still waiting for a retry, or whose event fails
    * now, hands the rest of its events to the retries behind it, so the endpoint sees every chat in order.
    */
-  private async sendWebhooks(events: WebhookEvent[], retries: RetryRow[]): Promise<void> {
+  private async sendWebhooks(events: WebhookEvent[], held: Set<string>, retries: RetryRow[]): Promise<void> {
     if (events.length === 0) return;
     const byChat = groupBy(events, (e) => e.data.chatId);
     const waiting = await this.outbox.chatsWaiting('webhook', WEBHOOK_TARGET, [...byChat.keys()]);
     const schedule = this.config.notifications.retryScheduleMs;
     await inBatches([...byChat.entries()], SEND_CONCURRENCY, async ([chatId, chatEvents]) => {
-      let blocked = waiting.has(chatId) || schedule[0]! > 0;
+      let blocked = held.has(chatId) || waiting.has(chatId) || schedule[0]! > 0;
       for (const event of chatEvents) {
         const now = this.clock.now();
         if (blocked) {
@@ -229,6 +237,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         const outcome = await this.channels.sendWebhook(event);
         if (outcome.ok) continue;
         blocked = true;
+        held.add(chatId);
         retries.push(this.failedOnce('webhook', WEBHOOK_TARGET, event.data, event, outcome.error, now));
       }
     });

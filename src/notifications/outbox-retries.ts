@@ -97,7 +97,7 @@ export class OutboxRetries implements OnApplicationBootstrap, BeforeApplicationS
   private send(row: ClaimedRetry): Promise<SendOutcome> {
     if (row.channel === 'webhook') {
       // WEBHOOK_URL was unset since: the event stays until it is set again.
-      if (!this.channels.webhook) return Promise.resolve({ ok: false, error: 'WEBHOOK_URL is not set' });
+      if (!this.channels.hasWebhook) return Promise.resolve({ ok: false, error: 'WEBHOOK_URL is not set' });
       return this.channels.sendWebhook(row.payload as WebhookEvent);
     }
     // The subscription was removed since (unsubscribed, logged out): nobody to push to.
