@@ -121,6 +121,16 @@ async function transactionOn<T>(pool: pg.Pool, work: (query: QueryFn) => Promise
 const DATA_DIR_LOCK_STALE_MS = 10_000;
 const DATA_DIR_LOCK_UPDATE_MS = 2000;
 
+/**
+ * PGlite runs a statement on this thread as soon as it is called, so while the writer's batches follow
+ * one another the event loop would never read the sockets, and each batch would hold the one or two
+ * sends that had arrived (no group commit). Waiting for the next turn of the loop first lets it read
+ * what the sockets hold, and the next batch takes all of it.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const path = join(dataDir, 'pglite');
   mkdirSync(path, { recursive: true });
@@ -132,18 +142,24 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     await unlock();
     throw error;
   }
-  const query: QueryFn = async <T>(text: string, params?: unknown[]) =>
-    (await client.query<T>(text, params)).rows;
+  const query: QueryFn = async <T>(text: string, params?: unknown[]) => {
+    await nextTurn();
+    return (await client.query<T>(text, params)).rows;
+  };
+  const transaction = async <T>(work: (query: QueryFn) => Promise<T>): Promise<T> => {
+    await nextTurn();
+    return client.transaction((tx) =>
+      work(async (text, params) => (await tx.query(text, params)).rows as never),
+    );
+  };
   return withCloseHooks({
     db: drizzlePglite(client, { schema }) as unknown as Database,
     kind: 'pglite',
     description: `embedded PGlite at ${path}`,
     query,
     writerQuery: query,
-    writerTransaction: (work) =>
-      client.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
-    transaction: (work) =>
-      client.transaction((tx) => work(async (text, params) => (await tx.query(text, params)).rows as never)),
+    writerTransaction: transaction,
+    transaction,
     ping: async () => void (await client.query('SELECT 1')),
     close: async () => {
       await client.close();
