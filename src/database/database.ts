@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import lockfile from 'proper-lockfile';
+import { DURABLE_START_PARAMS, DurableNodeFS } from './durable-node-fs.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -137,7 +138,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const unlock = await lockDataDir(path);
   let client: PGlite;
   try {
-    client = await PGlite.create(path);
+    client = await PGlite.create({ fs: new DurableNodeFS(path), startParams: DURABLE_START_PARAMS });
   } catch (error) {
     await unlock();
     throw error;
