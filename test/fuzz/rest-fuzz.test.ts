@@ -164,7 +164,6 @@ const PATH_VALUES: Record<string, () => string> = {
   'GET /api/users/{id}/presence id': () => world.peer.id,
   'GET /api/media/{id} id': () => world.mediaId,
   'GET /api/media/{id}/link id': () => world.mediaId,
-  file: () => 'init.js',
   messageId: () => world.myMessageId,
   emoji: () => '👍',
   // Groups: each operation on one it can be done in (the first time, for leaving and handing over).
