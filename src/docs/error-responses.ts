@@ -19,9 +19,11 @@ export function errorBodyJsonSchema(): JsonSchema {
   return json;
 }
 
-// What any call may answer whatever the route: the connection, the request line, or the service itself.
+// What any call may answer whatever the route: the connection, the request line (a path parameter left
+// empty makes a URL no route matches), or the service itself.
 const GENERIC_ERRORS: ErrorCode[] = [
   'MALFORMED_REQUEST',
+  'ROUTE_NOT_FOUND',
   'REQUEST_TIMEOUT',
   'HEADERS_TOO_LARGE',
   'INTERNAL',

@@ -31,7 +31,14 @@ export class MediaController {
   @ApiDoc({
     summary: 'Upload an audio or video file; its `url` is what a message’s mediaUrl carries',
     response: mediaViewSchema,
-    errors: ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'MEDIA_QUOTA_EXCEEDED', 'UNSUPPORTED_MEDIA_TYPE'],
+    // Fastify parses a JSON body before the route can refuse it.
+    errors: [
+      'VALIDATION_FAILED',
+      'MALFORMED_JSON',
+      'PAYLOAD_TOO_LARGE',
+      'MEDIA_QUOTA_EXCEEDED',
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
     requestBody: {
       required: true,
       content: {
