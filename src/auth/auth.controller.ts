@@ -10,6 +10,8 @@ import {
   refreshSchema,
   registerSchema,
 } from '../contract/auth-inputs.js';
+import { authResultSchema } from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { type AuthUser, CurrentUser } from './current-user.decorator.js';
@@ -19,6 +21,11 @@ import { IpRateLimitGuard } from './ip-rate-limit.guard.js';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
+  @ApiDoc({
+    summary: 'Sign up: an account and its first session',
+    response: authResultSchema,
+    errors: ['EMAIL_TAKEN'],
+  })
   @Post('register')
   @HttpCode(201)
   @UseGuards(IpRateLimitGuard)
@@ -27,6 +34,7 @@ export class AuthController {
     return this.auth.register(body);
   }
 
+  @ApiDoc({ summary: 'Sign in: a new session', response: authResultSchema, errors: ['INVALID_CREDENTIALS'] })
   @Post('login')
   @HttpCode(200)
   @UseGuards(IpRateLimitGuard)
@@ -35,6 +43,11 @@ export class AuthController {
     return this.auth.login(body);
   }
 
+  @ApiDoc({
+    summary: 'A new token pair for a refresh token (each refresh token works once)',
+    response: authResultSchema,
+    errors: ['INVALID_REFRESH_TOKEN'],
+  })
   @Post('refresh')
   @HttpCode(200)
   @UseGuards(IpRateLimitGuard)
@@ -43,6 +56,11 @@ export class AuthController {
   }
 
   /** Changes the password, ends every session of the user (their sockets too) and starts a new one. */
+  @ApiDoc({
+    summary: 'Change the password: ends every session of yours (sockets too) and starts a new one',
+    response: authResultSchema,
+    errors: ['INVALID_CREDENTIALS'],
+  })
   @Post('password')
   @HttpCode(200)
   @UseGuards(AuthGuard, IpRateLimitGuard)
@@ -54,6 +72,7 @@ export class AuthController {
     return this.auth.changePassword(user.id, body);
   }
 
+  @ApiDoc({ summary: 'Sign out: the refresh token of this session stops working' })
   @Post('logout')
   @HttpCode(204)
   @UseGuards(AuthGuard)

@@ -12,6 +12,13 @@ import {
   markReadSchema,
 } from '../contract/chat-inputs.js';
 import { chatNotificationsSchema } from '../contract/notification-inputs.js';
+import {
+  chatNotificationsViewSchema,
+  chatPageSchema,
+  chatViewSchema,
+  readMarkSchema,
+} from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { ChatsService } from './chats.service.js';
 
 @Controller('chats')
@@ -19,6 +26,7 @@ import { ChatsService } from './chats.service.js';
 export class ChatsController {
   constructor(private readonly chats: ChatsService) {}
 
+  @ApiDoc({ summary: 'Your chats, most recent first', response: chatPageSchema })
   @Get()
   @RateLimit('history')
   list(
@@ -29,6 +37,12 @@ export class ChatsController {
   }
 
   /** Get or create the direct chat with a user: 201 when it was created, 200 when it existed. */
+  @ApiDoc({
+    summary: 'Open the direct chat with someone: 201 when it was created, 200 when it existed',
+    response: chatViewSchema,
+    statuses: [201, 200],
+    errors: ['USER_NOT_FOUND'],
+  })
   @Post('direct')
   async direct(
     @CurrentUser() user: AuthUser,
@@ -40,6 +54,11 @@ export class ChatsController {
     return chat;
   }
 
+  @ApiDoc({
+    summary: 'Mark a chat read up to a message (a read mark never moves back)',
+    response: readMarkSchema,
+    errors: ['CHAT_NOT_FOUND', 'MESSAGE_NOT_FOUND'],
+  })
   @Post(':chatId/read')
   @HttpCode(200)
   async read(
@@ -52,6 +71,11 @@ export class ChatsController {
   }
 
   /** The caller's push setting for the chat: `none` (muted, until `mutedUntil` when given) or `all`. */
+  @ApiDoc({
+    summary: 'Mute or unmute push notifications of a chat',
+    response: chatNotificationsViewSchema,
+    errors: ['CHAT_NOT_FOUND'],
+  })
   @Put(':chatId/notifications')
   notifications(
     @CurrentUser() user: AuthUser,

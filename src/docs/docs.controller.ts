@@ -6,6 +6,9 @@ import { Controller, Get, Header, Param, Res, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../common/errors/app-error.js';
+import { ApiInternal } from './api-doc.decorator.js';
+import { EVENTS_CSS, renderAsyncApiPage } from './asyncapi-page.js';
+import { DOCS_CSS, DOCS_NAV } from './docs-nav.js';
 import { buildOpenApi } from './openapi.js';
 
 // src/docs and dist/docs are both two levels below the project root; the Socket.IO contract lives with the
@@ -42,12 +45,7 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="/api/docs/assets/docs.css">
 </head>
 <body>
-<nav class="docs-links" aria-label="API documents">
-<strong>live-chat API</strong>
-<a href="/api/docs/openapi.json">OpenAPI (JSON)</a>
-<a href="/api/docs/asyncapi.yaml">Socket.IO events (AsyncAPI YAML)</a>
-<a href="/">Web client</a>
-</nav>
+${DOCS_NAV}
 <main id="swagger-ui"></main>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/api/docs/assets/init.js"></script>
@@ -55,12 +53,11 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-const DOCS_CSS = `.docs-links{display:flex;gap:1.5rem;align-items:center;padding:.75rem 1.25rem;
-font-family:system-ui,sans-serif;background:#1b1f24;color:#fff}.docs-links a{color:#9cd1ff}`;
-
+@ApiInternal()
 @Controller('docs')
 export class DocsController {
   private readonly asyncapi = readFileSync(ASYNCAPI_PATH, 'utf8');
+  private readonly eventsPage = renderAsyncApiPage(this.asyncapi);
   private readonly version = (
     JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
   ).version;
@@ -69,7 +66,7 @@ export class DocsController {
 
   constructor(private readonly discovery: DiscoveryService) {}
 
-  /** The API documentation: Swagger UI over the OpenAPI document, with a link to the AsyncAPI one. */
+  /** The API documentation: Swagger UI over the OpenAPI document, with links to the Socket.IO events. */
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   page(): string {
@@ -100,6 +97,13 @@ export class DocsController {
     return this.asyncapi;
   }
 
+  /** The Socket.IO contract as a page to read: every event, its payload, acks and errors. */
+  @Get('events')
+  @Header('content-type', 'text/html; charset=utf-8')
+  events(): string {
+    return this.eventsPage;
+  }
+
   /** The viewer's files (Swagger UI from the swagger-ui-dist package, and this page's own bits). */
   @Get('assets/:file')
   @Header('cache-control', 'public, max-age=3600')
@@ -108,9 +112,9 @@ export class DocsController {
       reply.type('text/javascript; charset=utf-8');
       return INIT_SCRIPT;
     }
-    if (file === 'docs.css') {
+    if (file === 'docs.css' || file === 'events.css') {
       reply.type('text/css; charset=utf-8');
-      return DOCS_CSS;
+      return file === 'docs.css' ? DOCS_CSS : EVENTS_CSS;
     }
     const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
     if (!asset) throw new AppError('ROUTE_NOT_FOUND');

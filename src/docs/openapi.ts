@@ -9,8 +9,13 @@ import {
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { z } from 'zod';
 import { AuthGuard } from '../auth/auth.guard.js';
+import { IpRateLimitGuard } from '../auth/ip-rate-limit.guard.js';
+import type { ErrorCode } from '../common/errors/error-catalog.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
+import { viewRegistry } from '../contract/view-schemas.js';
 import { GLOBAL_PREFIX, PREFIX_EXCLUDED } from '../route-prefix.js';
+import { API_DOC, API_INTERNAL, type ApiDocOptions } from './api-doc.decorator.js';
+import { errorBodyJsonSchema, errorResponses } from './error-responses.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -18,46 +23,12 @@ interface Operation {
   operationId: string;
   tags: string[];
   summary?: string;
+  description?: string;
   parameters?: JsonSchema[];
   requestBody?: JsonSchema;
   responses: Record<string, JsonSchema>;
   security?: Record<string, string[]>[];
 }
-
-// Routes whose input no ZodPipe describes (the upload reads the multipart stream itself).
-const REQUEST_BODIES: Record<string, JsonSchema> = {
-  'POST /api/media': {
-    required: true,
-    content: {
-      'multipart/form-data': {
-        schema: {
-          type: 'object',
-          required: ['file'],
-          properties: {
-            file: { type: 'string', format: 'binary', description: 'an image, audio or video file' },
-          },
-        },
-      },
-    },
-  },
-};
-
-const SUMMARIES: Record<string, string> = {
-  'POST /api/media': 'Upload a file: 201 `{ id, url, mediaType, contentType, size }`',
-  'GET /api/media/{id}': 'The file (bearer token, or a signed link `?exp=&sig=`); supports Range',
-  'GET /api/media/{id}/link': 'A signed URL of the file for `<audio>`/`<video>`: `{ url, expiresAt }`',
-  'GET /api/sync': 'Every message of your chats committed after `since`: `{ messages, token, hasMore }`',
-  'GET /api/docs/asyncapi.yaml': 'The Socket.IO contract (AsyncAPI 3)',
-};
-
-/** The error body every failing call answers with (src/common/errors). */
-const errorBodySchema = z.object({
-  statusCode: z.number().int(),
-  error: z.string(),
-  message: z.string(),
-  code: z.string().describe('stable code from src/common/errors/error-catalog.ts'),
-  details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
 
 /** JSON Schema (2020-12, what OpenAPI 3.1 uses) of what a client sends: the input side of transforms. */
 function toSchema(schema: z.ZodType): JsonSchema {
@@ -126,31 +97,76 @@ function operationFor(controller: Type, handler: string, method: string, path: s
     parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
   }
 
-  const key = `${method.toUpperCase()} ${path}`;
-  requestBody ??= REQUEST_BODIES[key];
+  const doc = Reflect.getMetadata(API_DOC, fn) as ApiDocOptions | undefined;
+  requestBody ??= doc?.requestBody;
+  const authenticated = guards.includes(AuthGuard);
+  const errors: ErrorCode[] = [
+    ...(Object.values(args).some((arg) => zodOf(arg)) ? (['VALIDATION_FAILED'] as const) : []),
+    ...(hasJsonBody(requestBody) ? JSON_BODY_ERRORS : []),
+    ...(authenticated ? (['UNAUTHORIZED'] as const) : []),
+    ...(authenticated || guards.includes(IpRateLimitGuard) ? (['RATE_LIMITED'] as const) : []),
+    ...(doc?.errors ?? []),
+  ];
   const code =
     (Reflect.getMetadata(HTTP_CODE_METADATA, fn) as number | undefined) ?? (method === 'post' ? 201 : 200);
-  const error = { $ref: '#/components/responses/Error' };
-  const responses: Record<string, JsonSchema> = {
-    [code]: code === 204 ? { description: 'No content' } : { description: 'Success' },
-    ...(requestBody || parameters.length > 0 ? { 400: error } : {}),
-    ...(guards.includes(AuthGuard) ? { 401: error } : {}),
-    default: error,
-  };
+  const responses: Record<string, JsonSchema> = {};
+  for (const status of doc?.statuses ?? [code]) responses[status] = successResponse(status, doc?.response);
+  Object.assign(responses, errorResponses(errors));
   return {
     operationId: `${controller.name.replace(/Controller$/, '')}.${handler}`,
     tags: [controller.name.replace(/Controller$/, '')],
-    ...(SUMMARIES[key] ? { summary: SUMMARIES[key] } : {}),
+    ...(doc ? { summary: doc.summary } : {}),
+    ...(doc?.description ? { description: doc.description } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses,
-    ...(guards.includes(AuthGuard) ? { security: [{ bearer: [] }] } : {}),
+    ...(authenticated ? { security: [{ bearer: [] }] } : {}),
   };
 }
 
+// Fastify refuses these before the route runs: unparsable JSON, a body over its limit, another content type.
+const JSON_BODY_ERRORS: ErrorCode[] = ['MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+
+function hasJsonBody(requestBody: JsonSchema | undefined): boolean {
+  return Boolean((requestBody?.content as Record<string, unknown> | undefined)?.['application/json']);
+}
+
+function successResponse(status: number, response: ApiDocOptions['response']): JsonSchema {
+  if (status === 304) return { description: 'Not modified (If-None-Match)' };
+  if (status === 204 || response === undefined) return { description: 'No content' };
+  if (response === 'file') {
+    return {
+      description: 'The bytes of the file, with its content type',
+      content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+    };
+  }
+  const id = viewRegistry.get(response)?.id;
+  if (!id) throw new Error('An @ApiDoc response must be a schema of src/contract/view-schemas.ts');
+  return {
+    description: id,
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${id}` } } },
+  };
+}
+
+/** Every schema of view-schemas.ts under its name, referring to each other by `$ref`. */
+function viewSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(viewRegistry, {
+    io: 'output',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema as JsonSchema]),
+  );
+}
+
+function isInternal(controller: Type, fn: object): boolean {
+  return Boolean(Reflect.getMetadata(API_INTERNAL, controller) || Reflect.getMetadata(API_INTERNAL, fn));
+}
+
 /**
- * The OpenAPI 3.1 document of every route of the given controllers, generated from Nest's route
- * metadata and the zod schemas of their ZodPipes (bodies, query strings, path parameters).
+ * The OpenAPI 3.1 document of every route of the given controllers but the @ApiInternal ones, generated from
+ * Nest's route metadata, the zod schemas of their ZodPipes (bodies, query strings, path parameters) and
+ * each route's @ApiDoc (summary, answer, the codes its own rules refuse with).
  */
 export function buildOpenApi(controllers: Type[], info: { title: string; version: string }): JsonSchema {
   const paths: Record<string, Record<string, Operation>> = {};
@@ -162,7 +178,7 @@ export function buildOpenApi(controllers: Type[], info: { title: string; version
       if (handler === 'constructor' || typeof fn !== 'function') continue;
       const requestMethod = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
       const subPath = Reflect.getMetadata(PATH_METADATA, fn) as string | undefined;
-      if (requestMethod === undefined || subPath === undefined) continue;
+      if (requestMethod === undefined || subPath === undefined || isInternal(controller, fn)) continue;
       const method = RequestMethod[requestMethod].toLowerCase();
       const path = joinPath(prefix, base, subPath);
       paths[path] ??= {};
@@ -176,19 +192,14 @@ export function buildOpenApi(controllers: Type[], info: { title: string; version
       ...info,
       description:
         'REST API of the live-chat service. Realtime events (Socket.IO namespace `/chat`) are described ' +
-        'in the [AsyncAPI document](/api/docs/asyncapi.yaml).',
+        'on the [events page](/api/docs/events) ([AsyncAPI 3 YAML](/api/docs/asyncapi.yaml)). Every ' +
+        'error answers `{ statusCode, error, message, code }`; each operation lists the codes it may answer.',
     },
-    externalDocs: { description: 'Socket.IO contract (AsyncAPI 3)', url: '/api/docs/asyncapi.yaml' },
+    externalDocs: { description: 'Socket.IO events (AsyncAPI 3)', url: '/api/docs/events' },
     paths: sorted,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Error: toSchema(errorBodySchema) },
-      responses: {
-        Error: {
-          description: 'An error, with a stable `code`',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
-      },
+      schemas: { ...viewSchemas(), Error: errorBodyJsonSchema() },
     },
   };
 }

@@ -3,10 +3,12 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../common/errors/app-error.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
+import { ApiInternal } from '../docs/api-doc.decorator.js';
 import { REDIS } from '../redis/redis.module.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
+@ApiInternal()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -13,6 +13,8 @@ import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { mediaIdSchema, mediaLinkQuerySchema } from '../contract/media-inputs.js';
+import { mediaViewSchema, signedLinkSchema } from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { MediaService } from './media.service.js';
 import type { MediaCaller } from './media.types.js';
 import { cutShort, discardRest } from './upload-stream.js';
@@ -26,6 +28,30 @@ export class MediaController {
   ) {}
 
   /** `multipart/form-data` with the file in the field `file`: 201 `{ id, url, mediaType, contentType, size }`. */
+  @ApiDoc({
+    summary: 'Upload an audio or video file; its `url` is what a message’s mediaUrl carries',
+    response: mediaViewSchema,
+    // Fastify parses a JSON body before the route can refuse it.
+    errors: [
+      'VALIDATION_FAILED',
+      'MALFORMED_JSON',
+      'PAYLOAD_TOO_LARGE',
+      'MEDIA_QUOTA_EXCEEDED',
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['file'],
+            properties: { file: { type: 'string', format: 'binary', description: 'an audio or video file' } },
+          },
+        },
+      },
+    },
+  })
   @Post()
   @UseGuards(AuthGuard)
   @RateLimit('uploads')
@@ -41,6 +67,12 @@ export class MediaController {
   }
 
   /** The file, to its owner and the members of chats it was sent to (bearer), or to a signed link's holder. */
+  @ApiDoc({
+    summary: 'The file, with a bearer token or a signed link (`?exp=&sig=`); supports Range',
+    response: 'file',
+    statuses: [200, 206, 304],
+    errors: ['UNAUTHORIZED', 'MEDIA_NOT_FOUND', 'RANGE_NOT_SATISFIABLE'],
+  })
   @Get(':id')
   @UseGuards(IpRateLimitGuard)
   async read(
@@ -65,6 +97,11 @@ export class MediaController {
   }
 
   /** `{ url, expiresAt }`: a URL of the file that works without a bearer token, for `<audio>` and `<video>`. */
+  @ApiDoc({
+    summary: 'A signed URL of the file for `<audio>` and `<video>`, which cannot send a bearer token',
+    response: signedLinkSchema,
+    errors: ['MEDIA_NOT_FOUND'],
+  })
   @Get(':id/link')
   @UseGuards(AuthGuard)
   link(@CurrentUser() user: AuthUser, @Param('id', new ZodPipe(mediaIdSchema)) id: string) {

@@ -12,6 +12,8 @@ import {
   messageEditBodySchema,
   messageIdSchema,
 } from '../contract/message-inputs.js';
+import { messagePageSchema, messageViewSchema } from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { MessagesService } from './messages.service.js';
 
 @Controller()
@@ -19,6 +21,11 @@ import { MessagesService } from './messages.service.js';
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
+  @ApiDoc({
+    summary: "A chat's messages in their current state: newest first before a cursor, or after a seq",
+    response: messagePageSchema,
+    errors: ['CHAT_NOT_FOUND'],
+  })
   @Get('chats/:chatId/messages')
   @RateLimit('history')
   history(
@@ -30,6 +37,11 @@ export class MessagesController {
   }
 
   /** `{ content }`: the message with its new text, as `chat:message_edit` acks it. */
+  @ApiDoc({
+    summary: 'Edit your own message within the edit window: the message as it now is',
+    response: messageViewSchema,
+    errors: ['MESSAGE_NOT_FOUND', 'FORBIDDEN', 'EDIT_WINDOW_EXPIRED', 'MESSAGE_DELETED'],
+  })
   @Patch('messages/:messageId')
   edit(
     @CurrentUser() user: AuthUser,
@@ -40,6 +52,12 @@ export class MessagesController {
   }
 
   /** `?scope=everyone|me`: the message as it now is (a tombstone, or hidden from the caller's history). */
+  @ApiDoc({
+    summary:
+      'Delete a message for everyone (yours, within the edit window) or for you: the message as it now is',
+    response: messageViewSchema,
+    errors: ['MESSAGE_NOT_FOUND', 'FORBIDDEN', 'EDIT_WINDOW_EXPIRED'],
+  })
   @Delete('messages/:messageId')
   delete(
     @CurrentUser() user: AuthUser,
@@ -50,6 +68,11 @@ export class MessagesController {
   }
 
   /** Adds the caller's reaction (the emoji, URL-encoded in the path): the message with its reactions. */
+  @ApiDoc({
+    summary: 'React to a message with one emoji: the message with its reactions',
+    response: messageViewSchema,
+    errors: ['MESSAGE_NOT_FOUND', 'FORBIDDEN', 'MESSAGE_DELETED', 'REACTION_LIMIT'],
+  })
   @Put('messages/:messageId/reactions/:emoji')
   react(
     @CurrentUser() user: AuthUser,
@@ -59,6 +82,11 @@ export class MessagesController {
     return this.messages.react(user.id, messageId, emoji, 'add');
   }
 
+  @ApiDoc({
+    summary: 'Take your reaction back: the message with its reactions',
+    response: messageViewSchema,
+    errors: ['MESSAGE_NOT_FOUND', 'FORBIDDEN', 'MESSAGE_DELETED'],
+  })
   @Delete('messages/:messageId/reactions/:emoji')
   unreact(
     @CurrentUser() user: AuthUser,

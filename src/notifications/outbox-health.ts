@@ -1,6 +1,7 @@
 import { Controller, Get, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Clock } from '../common/time/clock.js';
+import { ApiInternal } from '../docs/api-doc.decorator.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { type Channel, OutboxRepository } from './outbox.repository.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
@@ -77,6 +78,7 @@ export class OutboxHealthReader implements OnModuleInit {
   }
 }
 
+@ApiInternal()
 @Controller('health/notifications')
 export class OutboxHealthController {
   constructor(private readonly health: OutboxHealthReader) {}

@@ -4,6 +4,8 @@ import { AuthGuard } from '../auth/auth.guard.js';
 import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { pushSubscriptionSchema, pushUnsubscribeSchema } from '../contract/notification-inputs.js';
+import { pushKeyViewSchema, pushSubscriptionViewSchema } from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { PushSubscriptionsService } from './push-subscriptions.service.js';
 
 @Controller('push')
@@ -12,12 +14,18 @@ export class PushController {
   constructor(private readonly push: PushSubscriptionsService) {}
 
   /** The VAPID public key: `applicationServerKey` for `pushManager.subscribe`. */
+  @ApiDoc({ summary: 'The VAPID public key for `pushManager.subscribe`', response: pushKeyViewSchema })
   @Get('key')
   key() {
     return this.push.publicKey();
   }
 
   /** Stores a browser's PushSubscription for the caller's session (201; the same endpoint again updates it). */
+  @ApiDoc({
+    summary: 'Store a browser’s push subscription for this session (the same endpoint again updates it)',
+    response: pushSubscriptionViewSchema,
+    errors: ['PUSH_ENDPOINT_REFUSED', 'PUSH_SUBSCRIPTION_LIMIT'],
+  })
   @Post('subscriptions')
   subscribe(
     @CurrentUser() user: AuthUser,
@@ -27,6 +35,7 @@ export class PushController {
   }
 
   /** Removes one of the caller's subscriptions by endpoint: 204. */
+  @ApiDoc({ summary: 'Remove one of your push subscriptions by endpoint' })
   @Delete('subscriptions')
   @HttpCode(204)
   async unsubscribe(

@@ -4,6 +4,8 @@ import { type AuthUser, CurrentUser } from '../auth/current-user.decorator.js';
 import { RateLimit } from '../common/rate-limit/rate-limit.decorator.js';
 import { ZodPipe } from '../common/validation/zod-body.pipe.js';
 import { searchUsersSchema, updateMeSchema } from '../contract/user-inputs.js';
+import { userSearchSchema, userViewSchema } from '../contract/view-schemas.js';
+import { ApiDoc } from '../docs/api-doc.decorator.js';
 import { UsersService } from './users.service.js';
 
 @Controller('users')
@@ -11,11 +13,13 @@ import { UsersService } from './users.service.js';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @ApiDoc({ summary: 'Your own profile', response: userViewSchema })
   @Get('me')
   me(@CurrentUser() user: AuthUser) {
     return this.users.getMe(user.id);
   }
 
+  @ApiDoc({ summary: 'Change your name or avatar', response: userViewSchema })
   @Patch('me')
   update(
     @CurrentUser() user: AuthUser,
@@ -24,6 +28,10 @@ export class UsersController {
     return this.users.updateMe(user.id, body);
   }
 
+  @ApiDoc({
+    summary: 'Find people to start a chat with, by name or email',
+    response: userSearchSchema,
+  })
   @Get()
   @RateLimit('search')
   async search(

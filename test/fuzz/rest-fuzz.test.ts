@@ -1,13 +1,15 @@
 /**
  * Fuzzes every REST operation the app's own OpenAPI document lists: for each path, query and body parameter
  * in turn, hostile values (./hostile-values.ts) while the others keep values that work, with a valid bearer
- * token. No answer may be a 5xx, every refusal must be the one error shape, and a refused change must
- * change nothing the caller can see. Reproduce a run with FUZZ_SEED=<seed> (FUZZ_DRAWS sets how many random
+ * token. No answer may be a 5xx, every refusal must be the one error shape with a code the document lists for
+ * that operation and status (when the code is in the catalog), and a refused change must change nothing the
+ * caller can see. Reproduce a run with FUZZ_SEED=<seed> (FUZZ_DRAWS sets how many random
  * values each parameter gets on top of the fixed ones); near misses are of the values this run's users,
  * chats and tokens hold.
  */
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOG } from '../../src/common/errors/error-catalog.js';
 import { mediaFixture, uploadFile } from '../fixtures/media-files.js';
 import { createUser, type TestUser, userInput } from '../support/factories.js';
 import { ownDatabaseEnv } from '../support/own-database.js';
@@ -43,6 +45,8 @@ interface Operation {
   bodySchema?: JsonSchema;
   takesBody: boolean;
   secured: boolean;
+  /** The error codes the document lists, by status (and under `default`). */
+  errorCodes: Record<string, string[]>;
 }
 
 interface Request {
@@ -153,7 +157,22 @@ function operationsOf(spec: { paths: Record<string, Record<string, JsonSchema>> 
         bodySchema: content?.['application/json']?.schema,
         takesBody: content !== undefined,
         secured: Array.isArray(op.security),
+        errorCodes: errorCodesOf(op.responses as Record<string, JsonSchema>),
       };
+    }),
+  );
+}
+
+function errorCodesOf(responses: Record<string, JsonSchema>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      const schema = (response.content as Record<string, { schema: { allOf?: JsonSchema[] } }> | undefined)?.[
+        'application/json'
+      ]?.schema;
+      const narrowed = schema?.allOf?.find((s) => s.properties) as
+        | { properties: { code: { enum: string[] } } }
+        | undefined;
+      return [status, narrowed?.properties.code.enum ?? []];
     }),
   );
 }
@@ -164,7 +183,6 @@ const PATH_VALUES: Record<string, () => string> = {
   'GET /api/users/{id}/presence id': () => world.peer.id,
   'GET /api/media/{id} id': () => world.mediaId,
   'GET /api/media/{id}/link id': () => world.mediaId,
-  file: () => 'init.js',
   messageId: () => world.myMessageId,
   emoji: () => '👍',
   // Groups: each operation on one it can be done in (the first time, for leaving and handing over).
@@ -384,14 +402,26 @@ const LEAVES_CALLER_ALONE = new Set([
 ]);
 const IN_FLIGHT = 4;
 
-/** What is wrong with an answer to a hostile request, if anything: a 5xx, or a refusal in another shape. */
-function problemWith(answer: Answer): string | undefined {
+/**
+ * What is wrong with an answer to a hostile request, if anything: a 5xx, a refusal in another shape, or one
+ * with a code the document does not list for that operation and status.
+ */
+function problemWith(op: Operation, answer: Answer): string | undefined {
   if (answer.status >= 500) return `${answer.status} ${answer.text.slice(0, 200)}`;
   if (
     answer.status >= 400 &&
     (answer.json?.statusCode !== answer.status || typeof answer.json?.code !== 'string')
   ) {
     return `${answer.status} without the error shape: ${answer.text.slice(0, 200)}`;
+  }
+  // Only codes of the catalog can be documented; the shape check above is what holds the others.
+  const documented = [...(op.errorCodes[answer.status] ?? []), ...(op.errorCodes.default ?? [])];
+  if (
+    answer.status >= 400 &&
+    Object.hasOwn(ERROR_CATALOG, answer.json.code) &&
+    !documented.includes(answer.json.code)
+  ) {
+    return `${answer.status} ${answer.json.code}, which the document does not list for it`;
   }
   return undefined;
 }
@@ -420,7 +450,7 @@ describe('REST fuzz (every operation of the OpenAPI document)', () => {
         for (const c of cases) {
           const request = c.request();
           const answer = await send(op, request);
-          const problem = problemWith(answer);
+          const problem = problemWith(op, answer);
           if (problem) problems.push(`${where(op, c)}: ${problem}`);
           if (answer.status < 400) await followSession(op, request, answer);
           const after = await callerState();
@@ -437,7 +467,7 @@ describe('REST fuzz (every operation of the OpenAPI document)', () => {
           cases.slice(i, i + IN_FLIGHT).map(async (c) => {
             const request = c.request();
             const answer = await send(op, request);
-            const problem = problemWith(answer);
+            const problem = problemWith(op, answer);
             if (problem) problems.push(`${where(op, c)}: ${problem}`);
             // A refused sign-up leaves its email free.
             if (
