@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { answerClientError } from './common/errors/client-error.handler.js';
+import { answerClientError, answerFrameworkError } from './common/errors/client-error.handler.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { cutStalledBodies } from './common/http/stalled-bodies.js';
 import { NestPinoLogger } from './common/logging/logger.js';
@@ -70,6 +70,7 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({

@@ -24,6 +24,7 @@ export function errorBodyJsonSchema(): JsonSchema {
 const GENERIC_ERRORS: ErrorCode[] = [
   'MALFORMED_REQUEST',
   'ROUTE_NOT_FOUND',
+  'URI_TOO_LONG',
   'REQUEST_TIMEOUT',
   'HEADERS_TOO_LARGE',
   'INTERNAL',

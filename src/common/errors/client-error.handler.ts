@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error.js';
 import type { ErrorCode } from './error-catalog.js';
 import { httpErrorBody } from './to-app-error.js';
@@ -25,4 +26,19 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * Answers what Fastify's router refuses before any route runs (a path with broken percent-encoding, a
+ * path parameter longer than the router takes) with the catalog's codes, not Fastify's own.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const appError = new AppError(
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'MALFORMED_REQUEST',
+  );
+  reply.code(appError.status).send(httpErrorBody(appError));
 }

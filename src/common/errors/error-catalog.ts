@@ -38,6 +38,7 @@ export const ERROR_CATALOG = {
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large' },
   MEDIA_QUOTA_EXCEEDED: { status: 413, message: 'The upload does not fit in your media storage quota' },
+  URI_TOO_LONG: { status: 414, message: 'A part of the request path is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the file' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
