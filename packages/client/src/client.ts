@@ -136,6 +136,11 @@ export class ChatClient extends Emitter<ClientEvents> {
     return this.session.user;
   }
 
+  /** The typed socket, for events the client does not wrap; the client owns its connection. */
+  get socket() {
+    return this.connection.socket;
+  }
+
   get state(): ConnectionState {
     return this.connection.state;
   }

@@ -15,6 +15,8 @@ export interface OutgoingMessage {
   /** Why the service refused it, when failed. */
   error: WsError | null;
   createdAt: string;
+  /** Send order: many sends share a millisecond, and their order is what the chat will show. */
+  order: number;
 }
 
 export type OutboxEvents = {
@@ -34,6 +36,7 @@ export class Outbox extends Emitter<OutboxEvents> {
   private running: Promise<void> | null = null;
   private online = false;
   private readonly stop = new AbortController();
+  private nextOrder = 0;
 
   constructor(
     private readonly storage: KeyValueStorage,
@@ -50,8 +53,9 @@ export class Outbox extends Emitter<OutboxEvents> {
   /** Takes back what an earlier run of this program left unsent. */
   async restore(): Promise<void> {
     const entries = await this.storage.list<OutgoingMessage>(`outbox:${this.userId}:`);
-    for (const entry of entries.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
+    for (const entry of entries.sort((a, b) => a.order - b.order)) {
       this.waiting.set(entry.clientMessageId, entry);
+      this.nextOrder = Math.max(this.nextOrder, entry.order + 1);
     }
   }
 
@@ -68,6 +72,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       message: null,
       error: null,
       createdAt: new Date().toISOString(),
+      order: this.nextOrder++,
     };
     this.waiting.set(clientMessageId, entry);
     this.saved.set(clientMessageId, this.storage.set(this.key(clientMessageId), entry));
