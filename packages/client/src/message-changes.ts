@@ -10,7 +10,7 @@ export function previewOf(content: string): string {
 function reactionsAfter(
   reactions: ReactionSummary[],
   change: Extract<ChatChange, { type: 'reaction_updated' }>,
-  meId: string,
+  meId: string | undefined,
 ): ReactionSummary[] {
   const held = reactions.find((r) => r.emoji === change.emoji);
   const me = change.userId === meId ? change.op === 'add' : (held?.me ?? false);
@@ -24,7 +24,11 @@ function reactionsAfter(
  * device's history (deleted for me). The events carry absolute values (the text, the count after), so
  * applying one again, or on top of a newer copy, changes nothing.
  */
-export function applyChange(message: MessageView, change: ChatChange, meId: string): MessageView | null {
+export function applyChange(
+  message: MessageView,
+  change: ChatChange,
+  meId: string | undefined,
+): MessageView | null {
   switch (change.type) {
     case 'message_edited':
       if (message.deletedAt) return message;

@@ -1,34 +1,17 @@
 import { AppliedSeqs } from './chat-log.js';
-import type {
-  ChatChange,
-  ChatRole,
-  ChatView,
-  HistoryVisibility,
-  MessageView,
-  PublicUser,
-} from './contract.js';
+import type { ChatChange, ChatView, MessageView } from './contract.js';
 import { Emitter } from './emitter.js';
 import { getOrCreate } from './maps.js';
 import { applyChange, replyAfter } from './message-changes.js';
 
-/** A chat as the local store holds it: the service's view, with what this device derives kept current. */
-export interface StoredChat {
-  id: string;
-  type: 'DIRECT' | 'GROUP';
-  peer: PublicUser | null;
-  title: string | null;
-  avatar: string | null;
-  memberCount: number;
-  role: ChatRole | null;
-  historyVisibility: HistoryVisibility | null;
+/**
+ * A chat as the local store holds it: the service's view (its push setting and timestamp aside), with the
+ * unread count and last message derived from the messages held, and whether this user is still a member.
+ */
+export type StoredChat = Omit<ChatView, 'notifications' | 'updatedAt'> & {
   /** False once this user was removed from the group or left it: it stays, read-only, with its history. */
   member: boolean;
-  readSeq: number;
-  peerReadSeq: number;
-  peerDeliveredSeq: number;
-  unreadCount: number;
-  lastMessage: MessageView | null;
-}
+};
 
 export type StoreEvents = {
   /** Something in these chats changed (their messages, their counts, their settings). */
