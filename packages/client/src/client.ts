@@ -123,7 +123,7 @@ export class ChatClient extends Emitter<ClientEvents> {
     session.on('ended', (error) => this.emit('ended', error));
     const socket = this.connection.socket;
     bindLiveEvents(socket, {
-      entry: (entry, patch) => void this.serial(() => this.live(entry, patch)).catch(() => {}),
+      entry: (entry, patch) => void this.serial(() => this.onLive(entry, patch)).catch(() => {}),
       read: (receipt) => this.store.markRead(receipt.chatId, receipt.userId, receipt.seq),
       delivered: (receipt) => this.store.markDelivered(receipt.chatId, receipt.seq),
     });
@@ -146,19 +146,19 @@ export class ChatClient extends Emitter<ClientEvents> {
   }
 
   /** Resolves once the client is connected and caught up. */
-  live(): Promise<void>;
-  live(entry: LogEntry, patch?: { memberCount?: number }): Promise<void>;
-  async live(entry?: LogEntry, patch?: { memberCount?: number }): Promise<void> {
-    if (!entry) {
-      if (this.state === 'live') return;
-      return new Promise((resolve) => {
-        const off = this.on('state', (state) => {
-          if (state !== 'live') return;
-          off();
-          resolve();
-        });
+  live(): Promise<void> {
+    if (this.state === 'live') return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.on('state', (state) => {
+        if (state !== 'live') return;
+        off();
+        resolve();
       });
-    }
+    });
+  }
+
+  /** A log entry heard live: applied in order behind any sync or gap fill, after the hole before it is filled. */
+  private async onLive(entry: LogEntry, patch?: { memberCount?: number }): Promise<void> {
     const { chatId, seq } = entry.kind === 'message' ? entry.message : entry.change;
     const known = this.store.applied.knows(chatId) && !this.store.applied.has(chatId, seq);
     // Offline or syncing, the next sync brings whatever is missing; live, a hole is filled at once.
@@ -259,7 +259,7 @@ export class ChatClient extends Emitter<ClientEvents> {
   close(): void {
     this.outbox.close();
     this.connection.close();
-    this.session.end(null);
+    this.session.stop();
   }
 
   private async viaSocket(
@@ -327,14 +327,25 @@ export class ChatClient extends Emitter<ClientEvents> {
     );
   }
 
-  /** Brings what a chat's log holds between what this device has and `seq` from history. */
+  /**
+   * Brings what a chat's log holds between what this device has and `seq`: its messages from history; if
+   * the hole held more than messages (changes to older ones, which history shows only as their result),
+   * a sync from the last token, which carries those too.
+   */
   private async fillGap(chatId: string, seq: number): Promise<void> {
-    let after: unknown = this.store.applied.top(chatId);
+    const from = this.store.applied.top(chatId);
+    let after: unknown = from;
     do {
       const page = await this.api.history(chatId, { after, limit: 100 });
       for (const message of page.items) this.apply({ kind: 'message', message });
       after = page.nextCursor;
     } while (after !== null && Number(after) < seq);
+    for (let missing = from + 1; missing < seq; missing++) {
+      if (this.store.applied.has(chatId, missing)) continue;
+      await this.sync();
+      break;
+    }
+    // What is still missing is not this user's to see (deleted for someone else, or from someone blocked).
     this.store.applied.cover(chatId, seq - 1);
   }
 }

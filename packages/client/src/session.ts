@@ -123,11 +123,16 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
-  /** Stops refreshing; the tokens stay valid on the service until they expire. */
+  /** The session is over: stops refreshing and tells the listeners. */
   end(error: ChatError | null): void {
     if (this.ended) return;
+    this.stop();
+    this.emit('ended', error);
+  }
+
+  /** Stops refreshing, quietly: the tokens stay valid on the service, for a later resume. */
+  stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.closed.abort();
-    this.emit('ended', error);
   }
 }
