@@ -114,10 +114,15 @@ export class ChatClient extends Emitter<ClientEvents> {
       this.outbox.setOnline(state === 'live');
       this.emit('state', state);
     });
-    this.outbox.on('update', (message) => {
-      if (message.message)
-        this.serial(async () => this.apply({ kind: 'message', message: message.message! }));
-      this.emit('outgoing', message);
+    this.outbox.on('update', (outgoing) => {
+      const message = outgoing.message;
+      if (message) {
+        void this.serial(async () => {
+          this.apply({ kind: 'message', message });
+          this.store.flush();
+        });
+      }
+      this.emit('outgoing', outgoing);
     });
     session.on('refreshed', (tokens) => this.emit('tokens', tokens));
     session.on('ended', (error) => this.emit('ended', error));

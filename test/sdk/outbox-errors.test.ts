@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, expect, it } from 'vitest';
+import type { ChatClient, OutgoingMessage } from '../../packages/client/src/index.js';
+import { useTestApp } from '../support/use-test-app.js';
+import { signUp } from './support.js';
+
+const suite = useTestApp();
+const clients: ChatClient[] = [];
+afterAll(() => {
+  for (const client of clients) client.close();
+});
+
+it('a send the service refuses on its merits fails at once and for good; the ones behind it go out', async () => {
+  const url = suite.app.baseUrl;
+  const [alice, bob] = [await signUp(url), await signUp(url)];
+  clients.push(alice, bob);
+  await alice.live();
+  const updates: [string, OutgoingMessage['status']][] = [];
+  alice.on('outgoing', (m) => updates.push([m.payload.content ?? '', m.status]));
+
+  const nobody = alice.send({ receiverId: randomUUID() }, 'to nobody');
+  const tooLong = alice.send({ receiverId: bob.user.id }, 'x'.repeat(5000));
+  const fine = alice.send({ receiverId: bob.user.id }, 'fine');
+  expect(nobody.status).toBe('sending');
+
+  await expect(alice.sent(nobody)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  await expect(alice.sent(tooLong)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  const stored = await alice.sent(fine);
+  expect(stored.content).toBe('fine');
+  expect(alice.outbox.pending()).toEqual([]);
+  expect(updates.slice(0, 3)).toEqual([
+    ['to nobody', 'sending'],
+    ['x'.repeat(5000), 'sending'],
+    ['fine', 'sending'],
+  ]);
+  // Each ends once; the service may answer them in any order.
+  expect(updates.slice(3)).toHaveLength(3);
+  expect(updates.slice(3)).toEqual(
+    expect.arrayContaining([
+      ['to nobody', 'failed'],
+      ['x'.repeat(5000), 'failed'],
+      ['fine', 'sent'],
+    ]),
+  );
+  await alice.store.until((s) => s.messages(stored.chatId).length === 1);
+});
