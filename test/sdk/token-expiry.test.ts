@@ -57,3 +57,26 @@ it('an access token expiring mid-session is invisible to the app', async () => {
   await bob.store.until((s) => s.messages(chatId).length === 3);
   expect(bob.store.messages(chatId).map((m) => m.content)).toEqual(['before', 'after', 'after a reconnect']);
 });
+
+it('a password change ends the old session and the client carries on in the new one', async () => {
+  const url = suite.app.baseUrl;
+  const [alice, bob] = [await signUp(url), await signUp(url)];
+  clients.push(alice, bob);
+  await Promise.all([alice.live(), bob.live()]);
+  const { chatId } = await alice.sent(alice.send({ receiverId: bob.user.id }, 'before'));
+  const oldRefreshToken = alice.session.refreshToken;
+
+  // The service cuts the old session's sockets; the client comes back on the new session's token.
+  const cut = nextState(alice, 'offline');
+  await alice.api.changePassword({
+    currentPassword: 'correct horse battery',
+    newPassword: 'a new horse battery',
+  });
+  await cut;
+  await nextState(alice, 'live');
+  await alice.sent(alice.send({ chatId }, 'after'));
+  await bob.store.until((s) => s.messages(chatId).length === 2);
+  expect(alice.session.ended).toBe(false);
+  const reuse = await suite.http.post('/api/auth/refresh', { refreshToken: oldRefreshToken });
+  expect(reuse.status, 'the old session is over').toBe(401);
+});

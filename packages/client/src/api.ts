@@ -1,4 +1,5 @@
 import type {
+  AuthResult,
   BlockView,
   ChatNotificationsView,
   ChatRole,
@@ -31,6 +32,7 @@ import type {
   UpdateGroupInput,
   UpdateMeInput,
 } from './inputs.js';
+import { request } from './request.js';
 import type { Session } from './session.js';
 
 const id = encodeURIComponent;
@@ -42,12 +44,13 @@ export class Api {
   // Account
   me = () => this.session.call<UserView>('GET', '/api/users/me');
   updateMe = (body: UpdateMeInput) => this.session.call<UserView>('PATCH', '/api/users/me', { body });
-  changePassword = (body: ChangePasswordInput) =>
-    this.session.call<{ accessToken: string; refreshToken: string; user: UserView }>(
-      'POST',
-      '/api/auth/password',
-      { body },
+  /** The service ends the old session and starts a new one: the client carries on in the new one. */
+  changePassword = async (body: ChangePasswordInput) => {
+    const pair = await this.session.renew((token) =>
+      request<AuthResult>(this.session.baseUrl, 'POST', '/api/auth/password', { body, token }),
     );
+    return pair.user;
+  };
   searchUsers = (query: SearchUsersQuery) =>
     this.session.call<{ items: PublicUser[] }>('GET', '/api/users', { query });
   presence = (userId: string) => this.session.call<PresenceEvent>('GET', `/api/users/${id(userId)}/presence`);

@@ -81,16 +81,35 @@ export class Session extends Emitter<SessionEvents> {
     return this.inFlight;
   }
 
+  /**
+   * Runs a call that replaces the session (a password change ends the old one and answers with a new
+   * pair) as the refresh every caller waits for: a socket the service cut meanwhile reconnects with the
+   * new pair, instead of refreshing the ended session and concluding it is signed out.
+   */
+  async renew(call: (token: string) => Promise<AuthResult>): Promise<AuthResult> {
+    await this.inFlight?.catch(() => {});
+    const run = call(this.accessToken).then((pair) => {
+      this.adopt(pair);
+      return pair;
+    });
+    this.inFlight = run.then(
+      () => {},
+      () => {},
+    );
+    void this.inFlight.finally(() => {
+      this.inFlight = null;
+    });
+    return run;
+  }
+
   private async exchange(): Promise<void> {
     for (let attempt = 0; !this.ended; attempt++) {
       try {
-        const pair = await request<AuthResult>(this.baseUrl, 'POST', '/api/auth/refresh', {
-          body: { refreshToken: this.refreshToken },
-        });
-        this.accessToken = pair.accessToken;
-        this.refreshToken = pair.refreshToken;
-        this.schedule();
-        this.emit('refreshed', { accessToken: pair.accessToken, refreshToken: pair.refreshToken });
+        this.adopt(
+          await request<AuthResult>(this.baseUrl, 'POST', '/api/auth/refresh', {
+            body: { refreshToken: this.refreshToken },
+          }),
+        );
         return;
       } catch (error) {
         if (!isTransient(error)) {
@@ -101,6 +120,15 @@ export class Session extends Emitter<SessionEvents> {
       }
     }
     throw new ChatError('UNAUTHORIZED', 'The session has ended', 401);
+  }
+
+  /** Takes a new pair (a refresh's, or a password change's, which starts a new session) and announces it. */
+  adopt(pair: AuthResult): void {
+    this.accessToken = pair.accessToken;
+    this.refreshToken = pair.refreshToken;
+    this.user = pair.user;
+    this.schedule();
+    this.emit('refreshed', { accessToken: pair.accessToken, refreshToken: pair.refreshToken });
   }
 
   private schedule(): void {
