@@ -188,6 +188,17 @@ export class ChatClient extends Emitter<ClientEvents> {
     });
   }
 
+  /**
+   * This device's sends to a chat that the service has not acknowledged yet, oldest first, for a UI to
+   * show after the chat's messages (a first message to someone has no chat yet: it matches by the peer).
+   */
+  pending(chatId: string): OutgoingMessage[] {
+    const peerId = this.store.chat(chatId)?.peer?.id;
+    return this.outbox
+      .pending()
+      .filter((m) => m.payload.chatId === chatId || (!!peerId && m.payload.receiverId === peerId));
+  }
+
   /** Resolves with the stored message once a send is acknowledged; rejects with the refusal if it fails. */
   sent(outgoing: OutgoingMessage): Promise<MessageView> {
     return new Promise((resolve, reject) => {
