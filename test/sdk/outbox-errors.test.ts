@@ -18,12 +18,13 @@ it('a send the service refuses on its merits fails at once and for good; the one
   const updates: [string, OutgoingMessage['status']][] = [];
   alice.on('outgoing', (m) => updates.push([m.payload.content ?? '', m.status]));
 
-  const nobody = alice.send({ receiverId: randomUUID() }, 'to nobody');
+  // A chat that is not hers answers as one that does not exist: a permission refusal.
+  const nobody = alice.send({ chatId: randomUUID() }, 'to nobody');
   const tooLong = alice.send({ receiverId: bob.user.id }, 'x'.repeat(5000));
   const fine = alice.send({ receiverId: bob.user.id }, 'fine');
   expect(nobody.status).toBe('sending');
 
-  await expect(alice.sent(nobody)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  await expect(alice.sent(nobody)).rejects.toMatchObject({ code: 'CHAT_NOT_FOUND' });
   await expect(alice.sent(tooLong)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   const stored = await alice.sent(fine);
   expect(stored.content).toBe('fine');
