@@ -1,13 +1,10 @@
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatClient } from '../../packages/client/src/index.js';
 import { useTestApp } from '../support/use-test-app.js';
-import { expectStoreMatchesService, signUp } from './support.js';
+import { expectStoreMatchesService, useClients } from './support.js';
 
 const suite = useTestApp();
-const clients: ChatClient[] = [];
-afterAll(() => {
-  for (const client of clients) client.close();
-});
+const clients = useClients();
 
 /** Makes the client's socket lose the next event that `matches`, as a lost packet would; resolves when it did. */
 function loseNext(client: ChatClient, matches: (event: string, payload: Record<string, unknown>) => boolean) {
@@ -26,9 +23,7 @@ function loseNext(client: ChatClient, matches: (event: string, payload: Record<s
 
 it('a message or a change lost on the way is filled in when the next entry of its chat shows the hole', async () => {
   const url = suite.app.baseUrl;
-  const [alice, bob] = [await signUp(url), await signUp(url)];
-  clients.push(alice, bob);
-  await Promise.all([alice.live(), bob.live()]);
+  const [alice, bob] = await clients.pair(url);
   const first = await alice.sent(alice.send({ receiverId: bob.user.id }, 'first'));
   const chatId = first.chatId;
   await bob.store.until((s) => s.messages(chatId).length === 1);

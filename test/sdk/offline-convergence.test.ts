@@ -3,15 +3,12 @@ import { ChatClient, MemoryStorage, type StoredChat } from '../../packages/clien
 import { userInput } from '../support/factories.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { useTestApp } from '../support/use-test-app.js';
-import { expectStoreMatchesService, nextState, signUp } from './support.js';
+import { expectStoreMatchesService, nextState, signUp, useClients } from './support.js';
 
 const suite = useTestApp();
-const clients: ChatClient[] = [];
+const clients = useClients();
 let proxy: TcpProxy | undefined;
-afterAll(async () => {
-  for (const client of clients) client.close();
-  await proxy?.close();
-});
+afterAll(() => proxy?.close());
 
 /** What a UI shows of a chat: everything but the other side's ticks, which sync does not carry. */
 function shown({ peerReadSeq: _, peerDeliveredSeq: __, ...chat }: StoredChat) {
@@ -28,8 +25,8 @@ it('a device offline during edits, deletes, reactions and membership changes end
   const offline = await ChatClient.login(`http://127.0.0.1:${proxy.port}`, bobInput, {
     storage: new MemoryStorage(),
   });
-  clients.push(alice, carol, dave, online, offline);
-  await Promise.all(clients.map((c) => c.live()));
+  clients.track(alice, carol, dave, online, offline);
+  await Promise.all([alice, carol, dave, online, offline].map((c) => c.live()));
   const bob = online.user;
 
   const one = await alice.sent(alice.send({ receiverId: bob.id }, 'one'));

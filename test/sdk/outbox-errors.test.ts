@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, expect, it } from 'vitest';
-import type { ChatClient, OutgoingMessage } from '../../packages/client/src/index.js';
+import { expect, it } from 'vitest';
+import type { OutgoingMessage } from '../../packages/client/src/index.js';
 import { useTestApp } from '../support/use-test-app.js';
-import { signUp } from './support.js';
+import { useClients } from './support.js';
 
 const suite = useTestApp();
-const clients: ChatClient[] = [];
-afterAll(() => {
-  for (const client of clients) client.close();
-});
+const clients = useClients();
 
 it('a send the service refuses on its merits fails at once and for good; the ones behind it go out', async () => {
   const url = suite.app.baseUrl;
-  const [alice, bob] = [await signUp(url), await signUp(url)];
-  clients.push(alice, bob);
-  await alice.live();
+  const [alice, bob] = await clients.pair(url);
   const updates: [string, OutgoingMessage['status']][] = [];
   alice.on('outgoing', (m) => updates.push([m.payload.content ?? '', m.status]));
 

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { ChatClient, type ConnectionState, MemoryStorage } from '../../packages/client/src/index.js';
 import { userInput } from '../support/factories.js';
 
@@ -8,15 +8,28 @@ export function signUp(baseUrl: string, storage = new MemoryStorage()) {
 }
 
 /** Resolves at the client's next move into `state` (or at once if it is there and `now` allows). */
-export function nextState(client: ChatClient, state: ConnectionState, { now = false } = {}): Promise<void> {
-  if (now && client.state === state) return Promise.resolve();
-  return new Promise((resolve) => {
-    const off = client.on('state', (s) => {
-      if (s !== state) return;
-      off();
-      resolve();
-    });
+export async function nextState(client: ChatClient, state: ConnectionState, { now = false } = {}) {
+  if (!(now && client.state === state)) await client.when('state', (s) => s === state);
+}
+
+/** Clients made by a test file, closed after it. */
+export function useClients() {
+  const clients: ChatClient[] = [];
+  afterAll(() => {
+    for (const client of clients) client.close();
   });
+  return {
+    track(...made: ChatClient[]): void {
+      clients.push(...made);
+    },
+    /** Two users signed up, connected and caught up. */
+    async pair(baseUrl: string): Promise<[ChatClient, ChatClient]> {
+      const pair: [ChatClient, ChatClient] = [await signUp(baseUrl), await signUp(baseUrl)];
+      clients.push(...pair);
+      await Promise.all(pair.map((client) => client.live()));
+      return pair;
+    },
+  };
 }
 
 /** Every state a client passes through from now on, for checks that something never happened. */

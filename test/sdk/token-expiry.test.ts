@@ -1,35 +1,24 @@
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatClient } from '../../packages/client/src/index.js';
 import { useTestApp } from '../support/use-test-app.js';
-import { nextState, recordStates, signUp } from './support.js';
+import { nextState, recordStates, useClients } from './support.js';
 
 // Access tokens that live a few seconds, so a session outlives several of them within one test.
 const suite = useTestApp({ env: { ACCESS_TOKEN_TTL: '3' } });
-const clients: ChatClient[] = [];
-afterAll(() => {
-  for (const client of clients) client.close();
-});
+const clients = useClients();
 
 function expiryOf(token: string): number {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp * 1000;
 }
 
 /** Resolves at the first refresh the client makes after `time` (ms since the epoch). */
-function refreshAfter(client: ChatClient, time: number): Promise<void> {
-  return new Promise((resolve) => {
-    const off = client.on('tokens', () => {
-      if (Date.now() <= time) return;
-      off();
-      resolve();
-    });
-  });
+function refreshAfter(client: ChatClient, time: number) {
+  return client.when('tokens', () => Date.now() > time);
 }
 
 it('an access token expiring mid-session is invisible to the app', async () => {
   const url = suite.app.baseUrl;
-  const [alice, bob] = [await signUp(url), await signUp(url)];
-  clients.push(alice, bob);
-  await Promise.all([alice.live(), bob.live()]);
+  const [alice, bob] = await clients.pair(url);
   const states = recordStates(alice);
   const { chatId } = await alice.sent(alice.send({ receiverId: bob.user.id }, 'before'));
 
@@ -60,9 +49,7 @@ it('an access token expiring mid-session is invisible to the app', async () => {
 
 it('a password change ends the old session and the client carries on in the new one', async () => {
   const url = suite.app.baseUrl;
-  const [alice, bob] = [await signUp(url), await signUp(url)];
-  clients.push(alice, bob);
-  await Promise.all([alice.live(), bob.live()]);
+  const [alice, bob] = await clients.pair(url);
   const { chatId } = await alice.sent(alice.send({ receiverId: bob.user.id }, 'before'));
   const oldRefreshToken = alice.session.refreshToken;
 

@@ -151,15 +151,8 @@ export class ChatClient extends Emitter<ClientEvents> {
   }
 
   /** Resolves once the client is connected and caught up. */
-  live(): Promise<void> {
-    if (this.state === 'live') return Promise.resolve();
-    return new Promise((resolve) => {
-      const off = this.on('state', (state) => {
-        if (state !== 'live') return;
-        off();
-        resolve();
-      });
-    });
+  async live(): Promise<void> {
+    if (this.state !== 'live') await this.when('state', (state) => state === 'live');
   }
 
   /** A log entry heard live: applied in order behind any sync or gap fill, after the hole before it is filled. */
@@ -200,19 +193,16 @@ export class ChatClient extends Emitter<ClientEvents> {
   }
 
   /** Resolves with the stored message once a send is acknowledged; rejects with the refusal if it fails. */
-  sent(outgoing: OutgoingMessage): Promise<MessageView> {
-    return new Promise((resolve, reject) => {
-      const settle = (m: OutgoingMessage) => {
-        if (m.status === 'sent') resolve(m.message!);
-        else if (m.status === 'failed') reject(new ChatError(m.error!.code, m.error!.message));
-        else return false;
-        return true;
-      };
-      if (settle(outgoing)) return;
-      const off = this.outbox.on('update', (m) => {
-        if (m.clientMessageId === outgoing.clientMessageId && settle(m)) off();
-      });
-    });
+  async sent(outgoing: OutgoingMessage): Promise<MessageView> {
+    const [settled] =
+      outgoing.status === 'sending'
+        ? await this.outbox.when(
+            'update',
+            (m) => m.clientMessageId === outgoing.clientMessageId && m.status !== 'sending',
+          )
+        : [outgoing];
+    if (settled.status === 'failed') throw new ChatError(settled.error!.code, settled.error!.message);
+    return settled.message!;
   }
 
   // Changes to messages go over the socket when it is up, else over REST: the same rules, the same answer.

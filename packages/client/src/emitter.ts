@@ -14,6 +14,20 @@ export class Emitter<Events extends EventMap> {
     return () => set.delete(listener);
   }
 
+  /** Resolves with the arguments of the first `event` for which `test` holds (a wait, not a poll). */
+  when<K extends keyof Events>(
+    event: K,
+    test: (...args: Parameters<Events[K]>) => boolean = () => true,
+  ): Promise<Parameters<Events[K]>> {
+    return new Promise((resolve) => {
+      const off = this.on(event, ((...args: Parameters<Events[K]>) => {
+        if (!test(...args)) return;
+        off();
+        resolve(args);
+      }) as Events[K]);
+    });
+  }
+
   protected emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) {
       // One failing subscriber must not keep the others (or the SDK itself) from their update.

@@ -155,15 +155,8 @@ export class Store extends Emitter<StoreEvents> {
   }
 
   /** Resolves once `holds` is true of the store, checked now and after every change (a UI-free wait). */
-  until(holds: (store: Store) => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      if (holds(this)) return resolve();
-      const off = this.on('change', () => {
-        if (!holds(this)) return;
-        off();
-        resolve();
-      });
-    });
+  async until(holds: (store: Store) => boolean): Promise<void> {
+    if (!holds(this)) await this.when('change', () => holds(this));
   }
 
   /** Tells subscribers what changed since the last call, once per batch of applied entries. */
