@@ -5,7 +5,7 @@ import { ChatError, isTransient } from './errors.js';
 import { type RequestOptions, request } from './request.js';
 
 export type SessionEvents = {
-  /** A new token pair is in use (before the old access token expired, or after a 401). */
+  /** A new token pair is in use (before the old access token expired, or after the service refused it). */
   refreshed: (tokens: { accessToken: string; refreshToken: string }) => void;
   /** The session is over (logged out here or elsewhere, or its refresh token refused): sign in again. */
   ended: (error: ChatError | null) => void;
@@ -29,7 +29,7 @@ const REFRESH_AT_FRACTION = 0.75;
 
 /**
  * The signed-in user's tokens. Refreshes them on its own before the access token expires, and on demand
- * after a 401; concurrent demands share one refresh, since a refresh token works once (the service
+ * after a refusal; concurrent demands share one refresh, since a refresh token works once (the service
  * revokes the whole session when a spent one comes back).
  */
 export class Session extends Emitter<SessionEvents> {
@@ -55,19 +55,19 @@ export class Session extends Emitter<SessionEvents> {
     return this.closed.signal.aborted;
   }
 
-  /** Calls the service as this user; a 401 costs one refresh and one retry, unseen by the caller. */
+  /** Calls the service as this user; a refused token costs one refresh and one retry, unseen by the caller. */
   call<T>(method: string, path: string, options: Omit<RequestOptions, 'token'> = {}): Promise<T> {
     return this.authorized((token) => request<T>(this.baseUrl, method, path, { ...options, token }));
   }
 
-  /** Runs `attempt` with the access token, and once more with a fresh one if the service answers 401. */
+  /** Runs `attempt` with the access token, and once more with a fresh one if the service refuses the token. */
   async authorized<T>(attempt: (token: string) => Promise<T>): Promise<T> {
     const token = this.accessToken;
     try {
       return await attempt(token);
     } catch (error) {
       if (!(error instanceof ChatError) || error.status !== 401 || this.ended) throw error;
-      // Another caller may have refreshed while this one waited for its 401.
+      // Another caller may have refreshed while this one waited for its refusal.
       if (this.accessToken === token) await this.refresh();
       return attempt(this.accessToken);
     }
