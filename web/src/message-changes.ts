@@ -1,49 +1,12 @@
-// How a change to a message (an edit, a delete, a reaction) changes what the client shows. Pure: no DOM,
-// no imports at run time; shared by the client and its unit tests.
-import type { ChatChange, MessageView, ReactionSummary, ReplyPreview } from '../../src/contract/views.js';
+// How a change to a message (an edit, a delete, a reaction) changes what the client shows. Pure: no DOM;
+// shared by the client and its unit tests.
+import type { ChatChange, MessageView, ReplyPreview } from '../../src/contract/views.js';
 
 /** As many characters of the original as a reply shows (the server's `left(content, 100)`). */
 const REPLY_PREVIEW_CHARS = 100;
 
-/** The message after `change`, or null when it is gone from this user's view (deleted for oneself). */
-export function applyChange(
-  message: MessageView,
-  change: ChatChange,
-  meId: string | undefined,
-): MessageView | null {
-  switch (change.type) {
-    case 'message_edited':
-      return message.deletedAt ? message : { ...message, content: change.content, editedAt: change.editedAt };
-    case 'message_deleted':
-      if (change.scope === 'me') return null;
-      return {
-        ...message,
-        content: '',
-        mediaUrl: null,
-        mediaType: null,
-        reactions: [],
-        deletedAt: message.deletedAt ?? change.deletedAt,
-      };
-    case 'reaction_updated':
-      return message.deletedAt
-        ? message
-        : { ...message, reactions: withReaction(message.reactions, change, meId) };
-  }
-}
-
-/** `count` is the emoji's count after the change; whether it is the viewer's own follows from who made it. */
-function withReaction(
-  reactions: ReactionSummary[],
-  change: Extract<ChatChange, { type: 'reaction_updated' }>,
-  meId: string | undefined,
-): ReactionSummary[] {
-  const existing = reactions.find((r) => r.emoji === change.emoji);
-  if (change.count <= 0) return reactions.filter((r) => r.emoji !== change.emoji);
-  const me = change.userId === meId ? change.op === 'add' : (existing?.me ?? false);
-  const next: ReactionSummary = { emoji: change.emoji, count: change.count, me };
-  // A new emoji goes last, as the server orders them (by first reaction).
-  return existing ? reactions.map((r) => (r === existing ? next : r)) : [...reactions, next];
-}
+// The SDK holds the rule, so the web client and every other client apply a change alike.
+export { applyChange } from '../../packages/client/src/message-changes.js';
 
 /** The quoted preview of a reply after a change to the message it answers (unchanged for other messages). */
 export function applyChangeToReply(replyTo: ReplyPreview, change: ChatChange): ReplyPreview {

@@ -1,0 +1,15 @@
+export { Api } from './api.js';
+export { backoffDelay } from './backoff.js';
+export type { ClientEvents, ClientOptions, SendContent, SendTarget } from './client.js';
+export { ChatClient } from './client.js';
+export type * from './contract.js';
+export { ChatError, isTransient } from './errors.js';
+export { defaultStorage, IndexedDbStorage } from './indexeddb-storage.js';
+export type * from './inputs.js';
+export type { OutgoingMessage } from './outbox.js';
+export { Outbox } from './outbox.js';
+export type { ConnectionState } from './state.js';
+export { type KeyValueStorage, MemoryStorage } from './storage.js';
+export type { StoredChat } from './store.js';
+export { Store } from './store.js';
+export type { UploadInput, UploadOptions } from './upload.js';
