@@ -40,6 +40,11 @@ const SEND_CONCURRENCY = 32;
 const CHUNK_ROWS = 256;
 const WEBHOOK_TARGET = 'webhook';
 
+interface Prepared {
+  events: WebhookEvent[];
+  pushes: Push[];
+}
+
 interface Push {
   row: LogRow;
   userId: string;
@@ -120,14 +125,27 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       partitions.map((p) => p.part.toString(16)),
       fromXmax.toString(),
       inProgress.map(String),
+      // Without webhooks only new messages can notify anyone, and only someone with a push subscription.
+      this.channels.hasWebhook,
     );
     const fresh = rows.filter((row) => isNewTo(seen.get(partOf(row.chatId)) ?? null, BigInt(row.txid)));
     if (fresh.length > 0) {
       // Chats whose webhook events wait for retries from here on, from one chunk to the next.
       const held = new Set<string>();
       const retries: RetryRow[] = [];
-      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) {
-        await this.notify(fresh.slice(i, i + CHUNK_ROWS), held, retries);
+      const chunks: LogRow[][] = [];
+      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) chunks.push(fresh.slice(i, i + CHUNK_ROWS));
+      // The next chunk is read and built while this one is sent; chunks are sent one after another, so
+      // each chat's events still go in seq order.
+      let next = this.prepare(chunks[0]!);
+      for (let i = 0; i < chunks.length; i++) {
+        const prepared = await next;
+        if (i + 1 < chunks.length) {
+          next = this.prepare(chunks[i + 1]!);
+          // Awaited on the next round; until then a failure must not count as unhandled.
+          next.catch(() => {});
+        }
+        await this.deliver(prepared, held, retries);
       }
       await this.outbox.addRetries(retries);
     }
@@ -165,7 +183,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     this.held = held.map((p) => (p.renewed ? (known.get(p.part) ?? p) : p));
   }
 
-  private async notify(rows: LogRow[], held: Set<string>, retries: RetryRow[]): Promise<void> {
+  /** A chunk's webhook events and pushes, with whom to push to decided now. */
+  private async prepare(rows: LogRow[]): Promise<Prepared> {
     const newMessages = rows.filter((r) => r.source === 'message' && r.kind === 'user');
     const webhooks = this.channels.hasWebhook;
     const recipients = await this.outbox.recipients(
@@ -190,6 +209,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
           .map((row) => webhookEventOf(row, views.get(row.messageId), notifyOf.get(row.messageId) ?? []))
           .filter((e): e is WebhookEvent => e !== null)
       : [];
+    return { events, pushes };
+  }
+
+  private async deliver({ events, pushes }: Prepared, held: Set<string>, retries: RetryRow[]): Promise<void> {
     // Before the pushes go: a read that follows one at once must find it noted (see ChatsService.markRead).
     await this.outbox.notePushed(
       pushes.map((p) => ({ chatId: p.row.chatId, userId: p.userId, seq: p.row.seq })),

@@ -140,12 +140,14 @@ export class OutboxRepository {
   /**
    * The snapshot now, and the log rows of these partitions written by transactions at or past `fromXmax`
    * or listed in `inProgress` (every row an older snapshot had not seen is among them), read under that
-   * same snapshot.
+   * same snapshot. Unless `everything`, only new messages of chats where someone besides the sender has a
+   * push subscription: all that Web Push alone needs.
    */
   async readLog(
     partitions: string[],
     fromXmax: string,
     inProgress: string[],
+    everything: boolean,
   ): Promise<{ snapshot: string; rows: LogRow[] }> {
     return this.database.transaction(async (query) => {
       await query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -157,14 +159,17 @@ export class OutboxRepository {
                 m.deleted_at IS NOT NULL AS deleted
          FROM messages m JOIN users s ON s.id = m.sender_id JOIN chats c ON c.id = m.chat_id
          WHERE (m.txid >= $2::xid8 OR m.txid = ANY($3::xid8[])) AND right(m.chat_id::text, 1) = ANY($1)
+           AND ($4 OR m.kind = 'user' AND EXISTS (
+                 SELECT FROM chat_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
+                 WHERE cm.chat_id = m.chat_id AND cm.user_id <> m.sender_id))
          UNION ALL
          SELECT 'change', e.chat_id, e.seq, e.txid::text, e.created_at, e.message_id, e.actor_id, e.kind, e.data,
                 NULL, NULL, NULL, NULL, NULL, NULL
          FROM chat_events e
-         WHERE (e.txid >= $2::xid8 OR e.txid = ANY($3::xid8[])) AND right(e.chat_id::text, 1) = ANY($1)
+         WHERE $4 AND (e.txid >= $2::xid8 OR e.txid = ANY($3::xid8[])) AND right(e.chat_id::text, 1) = ANY($1)
            AND e.kind <> 'message_hidden'
          ORDER BY 2, 3`,
-        [partitions, fromXmax, inProgress],
+        [partitions, fromXmax, inProgress, everything],
       );
       return { snapshot: snap!.snapshot, rows };
     });
