@@ -48,6 +48,29 @@ describe('errors', () => {
     });
   });
 
+  it('answers what the router refuses (broken percent-encoding, a path parameter too long) with catalog codes', async () => {
+    const broken = await t.http.get('/api/chats/%E0%A4%A/messages');
+    expect(broken).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'The request is not valid HTTP',
+        code: 'MALFORMED_REQUEST',
+      },
+    });
+    const long = await t.http.get(`/api/chats/${'a'.repeat(300)}`);
+    expect(long).toEqual({
+      status: 414,
+      body: {
+        statusCode: 414,
+        error: 'URI Too Long',
+        message: 'A part of the request path is too long',
+        code: 'URI_TOO_LONG',
+      },
+    });
+  });
+
   it('answers an oversize body with 413 and no stack trace', async () => {
     const res = await t.http.request('POST', '/api/auth/login', {
       rawBody: JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) }),
