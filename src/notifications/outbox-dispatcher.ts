@@ -129,26 +129,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       this.channels.hasWebhook,
     );
     const fresh = rows.filter((row) => isNewTo(seen.get(partOf(row.chatId)) ?? null, BigInt(row.txid)));
-    if (fresh.length > 0) {
-      // Chats whose webhook events wait for retries from here on, from one chunk to the next.
-      const held = new Set<string>();
-      const retries: RetryRow[] = [];
-      const chunks: LogRow[][] = [];
-      for (let i = 0; i < fresh.length; i += CHUNK_ROWS) chunks.push(fresh.slice(i, i + CHUNK_ROWS));
-      // The next chunk is read and built while this one is sent; chunks are sent one after another, so
-      // each chat's events still go in seq order.
-      let next = this.prepare(chunks[0]!);
-      for (let i = 0; i < chunks.length; i++) {
-        const prepared = await next;
-        if (i + 1 < chunks.length) {
-          next = this.prepare(chunks[i + 1]!);
-          // Awaited on the next round; until then a failure must not count as unhandled.
-          next.catch(() => {});
-        }
-        await this.deliver(prepared, held, retries);
-      }
-      await this.outbox.addRetries(retries);
-    }
+    if (fresh.length > 0) await this.notify(fresh);
     // With nothing new, the snapshot still moves on now and then, so the next read starts from a recent one.
     const idleMove = snapshot !== partitions[0]!.seen && Date.now() - this.advancedAt >= IDLE_ADVANCE_MS;
     if (fresh.length > 0 || idleMove || this.advancedAt === 0) {
@@ -162,6 +143,31 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       for (const partition of partitions) partition.seen = snapshot;
     }
     this.caughtUpAt = Date.now();
+  }
+
+  /**
+   * Sends a slice's notifications, chunk by chunk, and stores for a retry each one whose first attempt
+   * failed.
+   */
+  private async notify(fresh: LogRow[]): Promise<void> {
+    // Chats whose webhook events wait for retries from here on, from one chunk to the next.
+    const held = new Set<string>();
+    const retries: RetryRow[] = [];
+    const chunks: LogRow[][] = [];
+    for (let i = 0; i < fresh.length; i += CHUNK_ROWS) chunks.push(fresh.slice(i, i + CHUNK_ROWS));
+    // The next chunk is read and built while this one is sent; chunks are sent one after another, so
+    // each chat's events still go in seq order.
+    let next = this.prepare(chunks[0]!);
+    for (let i = 0; i < chunks.length; i++) {
+      const prepared = await next;
+      if (i + 1 < chunks.length) {
+        next = this.prepare(chunks[i + 1]!);
+        // Awaited on the next round; until then a failure must not count as unhandled.
+        next.catch(() => {});
+      }
+      await this.deliver(prepared, held, retries);
+    }
+    await this.outbox.addRetries(retries);
   }
 
   /**
