@@ -40,7 +40,13 @@ export async function createApp(
   let bus: RedisBus | null = null;
   let config: AppConfig;
   try {
-    await runMigrations(database, boot.database.url);
+    const tables = await runMigrations(database, boot.database.url, boot.database.messagePartitions);
+    if (tables.messagePartitions !== boot.database.messagePartitions) {
+      logger.warn(
+        { configured: boot.database.messagePartitions, tables: tables.messagePartitions },
+        'MESSAGE_PARTITIONS applies when the message tables are created; the existing tables keep their count',
+      );
+    }
     config = await settle(boot, database, logger);
     redis = config.redis.url ? await openRedis(config.redis.url, logger) : null;
     bus = redis ? await RedisBus.open(redis, config.redis.prefix, logger) : null;

@@ -15,6 +15,7 @@ import { runLoad } from './load.mjs';
 import { describePinning } from './pinning.mjs';
 import {
   describeMix,
+  fixed,
   formatKindTable,
   formatRatios,
   formatTable,
@@ -149,6 +150,7 @@ export async function runComparison(options, pinning) {
     // Only with --mix, so that the files of plain runs stay as they were.
     ...(options.mix ? { mix: options.mix, seed: options.seed } : {}),
     ...(options.group ? { group: options.group, groupThreads: options.groupThreads } : {}),
+    ...(options.plainTables ? { plainTables: 'MESSAGE_PARTITIONS=0, measured right after the service' } : {}),
     ...(options.webhooks
       ? {
           webhooks: {
@@ -184,11 +186,24 @@ export async function runComparison(options, pinning) {
     const webhooks = options.webhooks
       ? await undisturbed(() => measureWebhooks(options, pinning), options)
       : undefined;
+    const plainTables = options.plainTables
+      ? await undisturbed(
+          () => measureService(options, pinning, runLoad, { MESSAGE_PARTITIONS: '0' }),
+          options,
+        )
+      : undefined;
     const relay = options.skipRelay
       ? undefined
       : await undisturbed(() => measureRelay(options, pinning), options);
     const run = { service, relay, ratios: ratiosOf(service, relay) };
     if (webhooks) Object.assign(run, { webhooks, webhookRatios: ratiosOf(webhooks, service) });
+    if (plainTables) {
+      const versus = {
+        partitionRatios: ratiosOf(service, plainTables),
+        plainRatios: ratiosOf(plainTables, relay),
+      };
+      Object.assign(run, { plainTables, ...versus });
+    }
     if (options.group) {
       run.groups = {};
       for (const size of options.group) {
@@ -202,6 +217,7 @@ export async function runComparison(options, pinning) {
     if (options.runs > 1) {
       console.log(`\n${tablesOf(run, options)}\n${formatRatios(run.ratios, 1)}`);
       if (run.webhooks) console.log(`\n${formatWebhooks(run, 1)}`);
+      if (run.plainTables) console.log(`\n${formatPartitions(run)}`);
       if (run.groups) console.log(`\n${formatGroupTable(run.service, run.groups)}`);
     }
   }
@@ -219,6 +235,11 @@ export async function runComparison(options, pinning) {
         },
   };
   if (options.group) summary.groups = groupMedians(runs);
+  if (options.plainTables) {
+    summary.plainTables = medianOf(runs.map((r) => r.plainTables));
+    summary.partitionRatios = medianOf(runs.map((r) => r.partitionRatios));
+    summary.plainRatios = options.skipRelay ? undefined : medianOf(runs.map((r) => r.plainRatios));
+  }
   if (options.webhooks) {
     summary.webhooks = medianOf(runs.map((r) => r.webhooks));
     summary.webhookRatios = medianOf(runs.map((r) => r.webhookRatios));
@@ -226,6 +247,7 @@ export async function runComparison(options, pinning) {
   const title = options.runs > 1 ? `median of ${options.runs} runs` : 'result';
   console.log(`\n${title}\n${tablesOf(summary, options)}\n\n${formatRatios(summary.ratios, options.runs)}`);
   if (summary.webhooks) console.log(`\n${formatWebhooks(summary, options.runs)}`);
+  if (summary.plainTables) console.log(`\n${formatPartitions(summary)}`);
   if (summary.groups) {
     console.log(
       `\ngroups (${title}; direct: the service row above)\n${formatGroupTable(summary.service, summary.groups)}`,
@@ -246,9 +268,17 @@ export async function runComparison(options, pinning) {
   console.log(`results: ${file}`);
 }
 
-function rowsOf({ service, relay, webhooks }) {
+/** --plain-tables: the service on partitioned tables against the same service on plain ones. */
+function formatPartitions({ partitionRatios: r, plainRatios: p }) {
+  const line = (label, ratios) =>
+    `${label} throughput ${fixed(ratios?.throughput, 2)}, p50 ${fixed(ratios?.p50, 2)}, p99 ${fixed(ratios?.p99, 2)}`;
+  return [line('partitioned / plain tables:', r), line('plain tables / relay:      ', p)].join('\n');
+}
+
+function rowsOf({ service, relay, webhooks, plainTables }) {
   return [
     { label: 'service', result: service },
+    ...(plainTables ? [{ label: 'plain tables', result: plainTables }] : []),
     ...(relay ? [{ label: 'relay', result: relay }] : []),
     ...(webhooks ? [{ label: 'webhooks', result: webhooks }] : []),
   ];

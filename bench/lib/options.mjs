@@ -55,6 +55,10 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
                        POST in K; the others are only parsed and counted (1: every POST)  (default 10)
   --webhook-delay MS   the receiver holds each answer MS milliseconds, as a distant endpoint would (default 0)
   --drain-timeout S    --webhooks: give up waiting for the events after S seconds (default 120)
+  --plain-tables       right after the service on its default partitioned tables, a fresh service with
+                       MESSAGE_PARTITIONS=0 (one plain table each for messages, events and reactions), same
+                       load; reports partitioned / plain (throughput and latency) and each against the relay.
+                       Not with --url or --idle
 
 Idle mode:
   --idle N             open N authenticated idle websocket connections and report memory
@@ -97,6 +101,7 @@ const spec = {
   group: { type: 'string' },
   'group-threads': { type: 'string', default: '0' },
   webhooks: { type: 'boolean', default: false },
+  'plain-tables': { type: 'boolean', default: false },
   'webhook-verify-every': { type: 'string', default: '10' },
   'webhook-delay': { type: 'string', default: '0' },
   'drain-timeout': { type: 'string', default: '120' },
@@ -207,6 +212,11 @@ export function parseOptions(argv) {
       '--webhooks: for the plain throughput mode of one service the bench starts (not with --url, --idle, --mix, --group, --instances)',
     );
   }
+  if (values['plain-tables'] && (values.url || idle)) {
+    throw new UsageError(
+      '--plain-tables: for a service the bench starts, in throughput mode (not with --url, --idle)',
+    );
+  }
   return {
     help: values.help,
     pairs: number('pairs', values.pairs, { min: 1 }),
@@ -230,6 +240,7 @@ export function parseOptions(argv) {
     group,
     groupThreads,
     webhooks: values.webhooks,
+    plainTables: values['plain-tables'],
     webhookVerifyEvery: number('webhook-verify-every', values['webhook-verify-every'], { min: 1 }),
     webhookDelayMs: number('webhook-delay', values['webhook-delay'], { integer: false }),
     drainTimeout: number('drain-timeout', values['drain-timeout'], { min: 1, integer: false }),

@@ -246,8 +246,11 @@ export class ChatsService {
 
   // The chats with their last messages, as the caller sees them (one read for the whole page).
   private async views(userId: string, rows: ChatRow[]): Promise<ChatView[]> {
-    const ids = rows.flatMap((r) => (r.lastMessageId ? [r.lastMessageId] : []));
-    const views = await this.messages.views(ids.map((messageId) => ({ messageId, viewerId: userId })));
+    const views = await this.messages.views(
+      rows.flatMap((r) =>
+        r.lastMessageId ? [{ chatId: r.id, messageId: r.lastMessageId, viewerId: userId }] : [],
+      ),
+    );
     const lastMessages = new Map(views.flatMap((m) => (m ? [[m.id, m] as const] : [])));
     return rows.map((row) => ({
       id: row.id,

@@ -71,6 +71,8 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, dashes or underscores')
     .default('chat'),
   DATA_DIR: z.string().min(1).default('./data'),
+  // Hash partitions of messages, events and reactions; read once, when the database's tables are created.
+  MESSAGE_PARTITIONS: z.coerce.number().int().min(0).max(256).default(16),
   JWT_SECRET: z
     .string()
     .optional()

@@ -23,7 +23,8 @@ export interface BootConfig {
   port: number;
   host: string;
   dataDir: string;
-  database: { url?: string; poolSize: number };
+  /** messagePartitions: MESSAGE_PARTITIONS, applied by the migration that creates the message tables. */
+  database: { url?: string; poolSize: number; messagePartitions: number };
   /** `prefix` starts every Redis key and channel, so several deployments can share one Redis. */
   redis: { url?: string; prefix: string };
   jwt: {
@@ -122,7 +123,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     port: env.PORT,
     host: env.HOST,
     dataDir: resolve(env.DATA_DIR),
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      messagePartitions: env.MESSAGE_PARTITIONS,
+    },
     redis: { url: redisUrl, prefix: env.REDIS_PREFIX },
     jwt: {
       configuredSecret: env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : undefined,

@@ -47,6 +47,9 @@ export interface DatabaseHandle {
 const WRITER_CONNECTIONS = 2;
 
 // src/database and dist/database are both two levels below the project root.
+/** MESSAGE_PARTITIONS' default, for callers without a configuration (tests, tools). */
+export const DEFAULT_MESSAGE_PARTITIONS = 16;
+
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
 // Any number, as long as every instance uses the same one: serializes migrations of instances booting together.
@@ -212,9 +215,34 @@ function withCloseHooks(handle: Omit<DatabaseHandle, 'beforeClose'>): DatabaseHa
   };
 }
 
-/** Applies the committed drizzle-kit migrations; safe when several instances boot at once. */
-export async function runMigrations(handle: DatabaseHandle, url?: string): Promise<void> {
+/** The setting migration 0009_messages_by_chat reads its partition count from. */
+const PARTITIONS_SETTING = 'live_chat.message_partitions';
+
+/**
+ * Applies the committed drizzle-kit migrations; safe when several instances boot at once.
+ * `messagePartitions` counts only when the migration that creates the message tables runs; the count the
+ * tables have is returned.
+ */
+export async function runMigrations(
+  handle: DatabaseHandle,
+  url?: string,
+  messagePartitions = DEFAULT_MESSAGE_PARTITIONS,
+): Promise<{ messagePartitions: number }> {
+  await migrate(handle, url, messagePartitions);
+  const [row] = await handle.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'messages'::regclass",
+  );
+  return { messagePartitions: row!.n };
+}
+
+async function migrate(
+  handle: DatabaseHandle,
+  url: string | undefined,
+  messagePartitions: number,
+): Promise<void> {
+  const setPartitions = `SET ${PARTITIONS_SETTING} = '${Math.trunc(messagePartitions)}'`;
   if (handle.kind === 'pglite') {
+    await handle.query(setPartitions);
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
     await migratePglite(handle.db as any, { migrationsFolder: MIGRATIONS_DIR });
     return;
@@ -224,6 +252,7 @@ export async function runMigrations(handle: DatabaseHandle, url?: string): Promi
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await client.query(setPartitions);
     await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_DIR });
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});

@@ -7,7 +7,7 @@ const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const handle = await openDatabase({ ...config.database, dataDir: config.dataDir }, logger);
 try {
-  await runMigrations(handle, config.database.url);
+  await runMigrations(handle, config.database.url, config.database.messagePartitions);
   logger.info({ database: handle.description }, 'migrations applied');
 } finally {
   await handle.close();

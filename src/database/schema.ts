@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -161,10 +162,16 @@ export const chatMembers = pgTable(
   ],
 );
 
+/**
+ * Messages, the chats' event log and reactions are partitioned by hash of chat_id (migration
+ * 0009_messages_by_chat; MESSAGE_PARTITIONS, fixed when the database is created): every key and every
+ * hot query carries chat_id, so each lands in one partition, and the same key distributes the tables
+ * on Citus (docs/scaling.md). drizzle-kit does not model partitioning, so that migration is hand-written.
+ */
 export const messages = pgTable(
   'messages',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id').notNull(),
     chatId: uuid('chat_id').notNull(),
     seq: integer('seq').notNull(),
     // The message's number among the chat's messages (seq also counts changes): unread counts use it.
@@ -194,8 +201,12 @@ export const messages = pgTable(
     // No foreign key: "the sender is a member of the chat" is kept by triggers (migration
     // 0004_membership_triggers), one set-based check per insert statement where a key checked each row
     // (a sixth of the batch insert). Deleting a membership, a chat or a user still deletes the messages.
+    primaryKey({ columns: [t.chatId, t.id] }),
+    // A message named by its id alone (edits, reactions, receipts): one probe of this index per partition.
+    index('messages_id_idx').on(t.id),
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),
-    uniqueIndex('messages_sender_client_message_id_key').on(t.senderId, t.clientMessageId),
+    // A retried send is recognised within its chat: a unique key on a partitioned table includes chat_id.
+    uniqueIndex('messages_chat_sender_client_message_id_key').on(t.chatId, t.senderId, t.clientMessageId),
     index('messages_media_id_idx').on(t.mediaId).where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
     index('messages_txid_idx').on(t.txid),
@@ -214,9 +225,7 @@ export const chatEvents = pgTable(
       .references(() => chats.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     kind: text('kind').notNull(),
-    messageId: uuid('message_id')
-      .notNull()
-      .references(() => messages.id, { onDelete: 'cascade' }),
+    messageId: uuid('message_id').notNull(),
     actorId: uuid('actor_id').notNull(),
     data: jsonb('data').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -226,7 +235,10 @@ export const chatEvents = pgTable(
   // By message: a delete for everyone scrubs the text of the message's earlier edits.
   (t) => [
     primaryKey({ columns: [t.chatId, t.seq] }),
-    index('chat_events_message_id_idx').on(t.messageId),
+    foreignKey({ columns: [t.chatId, t.messageId], foreignColumns: [messages.chatId, messages.id] }).onDelete(
+      'cascade',
+    ),
+    index('chat_events_message_id_idx').on(t.chatId, t.messageId),
     index('chat_events_txid_idx').on(t.txid),
   ],
 );
@@ -235,16 +247,20 @@ export const chatEvents = pgTable(
 export const messageReactions = pgTable(
   'message_reactions',
   {
-    messageId: uuid('message_id')
-      .notNull()
-      .references(() => messages.id, { onDelete: 'cascade' }),
+    chatId: uuid('chat_id').notNull(),
+    messageId: uuid('message_id').notNull(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     emoji: text('emoji').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.messageId, t.userId, t.emoji] })],
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.messageId, t.userId, t.emoji] }),
+    foreignKey({ columns: [t.chatId, t.messageId], foreignColumns: [messages.chatId, messages.id] }).onDelete(
+      'cascade',
+    ),
+  ],
 );
 
 /** Messages a member deleted for themselves only, by the message's place in its chat. */
@@ -258,12 +274,15 @@ export const messageHides = pgTable(
       .notNull()
       .references(() => chats.id, { onDelete: 'cascade' }),
     messageSeq: integer('message_seq').notNull(),
-    messageId: uuid('message_id')
-      .notNull()
-      .references(() => messages.id, { onDelete: 'cascade' }),
+    messageId: uuid('message_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.chatId, t.messageSeq] })],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.chatId, t.messageSeq] }),
+    foreignKey({ columns: [t.chatId, t.messageId], foreignColumns: [messages.chatId, messages.id] }).onDelete(
+      'cascade',
+    ),
+  ],
 );
 
 /** Who blocks whom: the blocked person's direct messages never reach the blocker. */

@@ -83,7 +83,7 @@ export class GroupsService {
       return { recorded, added, notAdded: candidates.filter((c) => c.blocksActor).map((c) => c.id) };
     });
     const chat = await this.chats.chatView(actorId, chatId);
-    const message = await this.systemMessage(recorded, actorId);
+    const message = await this.systemMessage(chatId, recorded, actorId);
     this.emitter.deliver([actorId, ...added], 'chat:updated', {
       chatId,
       seq: recorded.seq,
@@ -122,7 +122,7 @@ export class GroupsService {
     });
     if (result) {
       const { recorded, settings, memberCount } = result;
-      const message = await this.systemMessage(recorded, actorId);
+      const message = await this.systemMessage(chatId, recorded, actorId);
       await this.toMembers(chatId, recorded.seq, [], 'chat:updated', {
         chatId,
         seq: recorded.seq,
@@ -160,7 +160,7 @@ export class GroupsService {
     const { view, recorded, memberCount } = outcome;
     if (recorded) {
       const [message, members] = await Promise.all([
-        this.systemMessage(recorded, actorId),
+        this.systemMessage(chatId, recorded, actorId),
         this.groups.membersByIds(chatId, view.added),
       ]);
       await this.toMembers(chatId, recorded.seq, [], 'chat:member_added', {
@@ -337,8 +337,8 @@ export class GroupsService {
     return { id, seq };
   }
 
-  private async systemMessage(recorded: Recorded, viewerId: string): Promise<MessageView> {
-    const [view] = await this.messages.views([{ messageId: recorded.id, viewerId }]);
+  private async systemMessage(chatId: string, recorded: Recorded, viewerId: string): Promise<MessageView> {
+    const [view] = await this.messages.views([{ chatId, messageId: recorded.id, viewerId }]);
     return view!;
   }
 
@@ -350,7 +350,7 @@ export class GroupsService {
     reason: 'removed' | 'left',
     memberCount: number,
   ): Promise<void> {
-    const message = await this.systemMessage(recorded, actorId);
+    const message = await this.systemMessage(chatId, recorded, actorId);
     await this.toMembers(chatId, recorded.seq, [userId], 'chat:member_removed', {
       chatId,
       seq: recorded.seq,
@@ -368,7 +368,7 @@ export class GroupsService {
     userId: string,
     role: ChatRole,
   ): Promise<void> {
-    const message = await this.systemMessage(recorded, actorId);
+    const message = await this.systemMessage(chatId, recorded, actorId);
     await this.toMembers(chatId, recorded.seq, [], 'chat:member_role_changed', {
       chatId,
       seq: recorded.seq,

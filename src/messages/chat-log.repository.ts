@@ -35,7 +35,7 @@ existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
   CROSS JOIN LATERAL (
     SELECT * FROM messages m
-    WHERE m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id LIMIT 1
+    WHERE m.chat_id = i.chat_id AND m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id LIMIT 1
   ) m
 ),
 fresh AS (
@@ -61,7 +61,7 @@ inserted AS (
   SELECT id, chat_id, seq, num, sender_id, content, media_url, media_type::media_type, media_id, reply_to_id,
          client_message_id, created_at
   FROM numbered
-  ON CONFLICT (sender_id, client_message_id) DO NOTHING
+  ON CONFLICT (chat_id, sender_id, client_message_id) DO NOTHING
   RETURNING id, seq, chat_id
 ),
 -- Direct messages to someone who blocks their sender: stored, and hidden from them as they are written.
@@ -247,7 +247,8 @@ target AS MATERIALIZED (
            coalesce(bool_or(r.user_id = i.actor_id AND r.emoji = i.emoji), false) AS reacted,
            count(*) FILTER (WHERE r.user_id = i.actor_id)::int AS own_reactions,
            count(DISTINCT r.emoji)::int AS distinct_emoji
-    FROM message_reactions r WHERE r.message_id = i.message_id AND i.op IN ('react', 'unreact')
+    FROM message_reactions r
+    WHERE r.chat_id = m.chat_id AND r.message_id = i.message_id AND i.op IN ('react', 'unreact')
   ) rx ON true
 ),
 judged AS (
@@ -283,27 +284,30 @@ numbered AS (
 ),
 edited AS (
   UPDATE messages m SET content = n.content, edited_at = n.at
-  FROM numbered n WHERE n.op = 'edit' AND m.id = n.message_id
+  FROM numbered n WHERE n.op = 'edit' AND m.chat_id = n.chat_id AND m.id = n.message_id
 ),
 deleted AS (
   UPDATE messages m SET content = '', media_url = NULL, media_type = NULL, media_id = NULL, reply_to_id = NULL,
                         deleted_at = n.at
-  FROM numbered n WHERE n.op = 'delete' AND m.id = n.message_id
+  FROM numbered n WHERE n.op = 'delete' AND m.chat_id = n.chat_id AND m.id = n.message_id
 ),
 scrubbed AS (
   UPDATE chat_events e SET data = '{}'::jsonb
-  FROM numbered n WHERE n.op = 'delete' AND e.message_id = n.message_id AND e.kind = 'message_edited'
+  FROM numbered n
+  WHERE n.op = 'delete' AND e.chat_id = n.chat_id AND e.message_id = n.message_id AND e.kind = 'message_edited'
 ),
 reactions_of_deleted AS (
-  DELETE FROM message_reactions r USING numbered n WHERE n.op = 'delete' AND r.message_id = n.message_id
+  DELETE FROM message_reactions r USING numbered n
+  WHERE n.op = 'delete' AND r.chat_id = n.chat_id AND r.message_id = n.message_id
 ),
 reacted AS (
-  INSERT INTO message_reactions (message_id, user_id, emoji, created_at)
-  SELECT message_id, actor_id, emoji, at FROM numbered WHERE op = 'react'
+  INSERT INTO message_reactions (chat_id, message_id, user_id, emoji, created_at)
+  SELECT chat_id, message_id, actor_id, emoji, at FROM numbered WHERE op = 'react'
 ),
 unreacted AS (
   DELETE FROM message_reactions r USING numbered n
-  WHERE n.op = 'unreact' AND r.message_id = n.message_id AND r.user_id = n.actor_id AND r.emoji = n.emoji
+  WHERE n.op = 'unreact' AND r.chat_id = n.chat_id AND r.message_id = n.message_id AND r.user_id = n.actor_id
+    AND r.emoji = n.emoji
 ),
 hid AS (
   INSERT INTO message_hides (user_id, chat_id, message_seq, message_id, created_at)
@@ -432,7 +436,7 @@ export class ChatLogRepository {
    * after its bound, see SyncRepository.seenBounds), in (chat, seq) order after `after`. A message hidden
    * for oneself is the hider's own change: nobody else's sync has it. Changes to messages the user may not
    * see (before they joined a since_join group) are left out, and so, in a direct chat, are the changes of
-   * someone the user blocks.
+   * someone the user blocks. Each chat is walked on its own, as in MessagesRepository.committedBetween.
    */
   async changesCommittedBetween(
     userId: string,
@@ -445,12 +449,18 @@ export class ChatLogRepository {
       `SELECT e.chat_id AS "chatId", e.seq, e.kind, e.message_id AS "messageId", e.actor_id AS "actorId", e.data,
               e.created_at AS "at"
        FROM ${BOUNDS_RELATION}
-       JOIN chat_events e ON e.chat_id = b.chat_id AND e.seq > b.seen AND b.ceiling = ${OPEN_CEILING}
-       WHERE pg_visible_in_snapshot(e.txid, $7::pg_snapshot) AND (e.chat_id, e.seq) > ($8::uuid, $9::int)
-         AND (e.kind <> 'message_hidden' OR e.actor_id = $1)
-         AND (b.floor = 0 OR EXISTS (SELECT FROM messages m WHERE m.id = e.message_id AND m.seq >= b.floor))
-         AND NOT (b.direct AND e.actor_id <> $1
-                  AND EXISTS (SELECT FROM user_blocks x WHERE x.blocker_id = $1 AND x.blocked_id = e.actor_id))
+       CROSS JOIN LATERAL (
+         SELECT e.* FROM chat_events e
+         WHERE e.chat_id = b.chat_id AND e.seq > b.seen AND b.ceiling = ${OPEN_CEILING}
+           AND pg_visible_in_snapshot(e.txid, $7::pg_snapshot) AND (e.chat_id, e.seq) > ($8::uuid, $9::int)
+           AND (e.kind <> 'message_hidden' OR e.actor_id = $1)
+           AND (b.floor = 0 OR EXISTS (
+             SELECT FROM messages m WHERE m.chat_id = e.chat_id AND m.id = e.message_id AND m.seq >= b.floor))
+           AND NOT (b.direct AND e.actor_id <> $1
+                    AND EXISTS (SELECT FROM user_blocks x WHERE x.blocker_id = $1 AND x.blocked_id = e.actor_id))
+         ORDER BY e.seq
+         LIMIT $10
+       ) e
        ORDER BY e.chat_id, e.seq
        LIMIT $10`,
       [userId, ...boundsParams(bounds), to, after.chatId, after.seq, limit],

@@ -3,6 +3,7 @@ import type { MessageView } from '../contract/views.js';
 import { MessagesRepository } from './messages.repository.js';
 
 interface Wanted {
+  chatId: string;
   messageId: string;
   viewerId: string;
   resolve(view: MessageView | undefined): void;
@@ -19,10 +20,10 @@ export class MessageViews {
 
   constructor(private readonly messages: MessagesRepository) {}
 
-  of(messageId: string, viewerId: string): Promise<MessageView | undefined> {
+  of(chatId: string, messageId: string, viewerId: string): Promise<MessageView | undefined> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.read());
-      this.pending.push({ messageId, viewerId, resolve, reject });
+      this.pending.push({ chatId, messageId, viewerId, resolve, reject });
     });
   }
 

@@ -136,8 +136,8 @@ export class MessageWriter {
     const copies = new Map<Send, Send[]>();
     const byClientId = new Map<string, Send>();
     for (const pending of sends) {
-      const { senderId, clientMessageId } = pending.message;
-      const key = clientMessageId === null ? null : `${senderId}\u0000${clientMessageId}`;
+      const { chatId, senderId, clientMessageId } = pending.message;
+      const key = clientMessageId === null ? null : `${chatId}\u0000${senderId}\u0000${clientMessageId}`;
       const first = key === null ? undefined : byClientId.get(key);
       if (first) {
         copies.get(first)!.push(pending);
@@ -238,7 +238,11 @@ export class MessageWriter {
     for (let ord = 0; ord < messages.length; ord++) {
       const message = messages[ord]!;
       if (byOrd[ord] || message.clientMessageId === null) continue;
-      const [original] = await this.messages.findByClientIds(message.senderId, [message.clientMessageId]);
+      const original = await this.messages.findByClientId(
+        message.chatId,
+        message.senderId,
+        message.clientMessageId,
+      );
       if (original)
         byOrd[ord] = {
           ...original,

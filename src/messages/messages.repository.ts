@@ -27,10 +27,13 @@ const viewColumns = (viewer: string) => `m.id, m.chat_id AS "chatId", m.seq, m.c
   COALESCE((
     SELECT json_agg(json_build_object('emoji', x.emoji, 'count', x.n, 'me', x.me) ORDER BY x.first, x.emoji)
     FROM (SELECT emoji, count(*)::int AS n, bool_or(user_id = ${viewer}) AS me, min(created_at) AS first
-          FROM message_reactions WHERE message_id = m.id GROUP BY emoji) x
+          FROM message_reactions WHERE chat_id = m.chat_id AND message_id = m.id GROUP BY emoji) x
   ), '[]'::json) AS reactions`;
 
-const VIEW_JOINS = 'JOIN users s ON s.id = m.sender_id LEFT JOIN messages r ON r.id = m.reply_to_id';
+// The answered message behind LATERAL ... LIMIT (which the planner cannot flatten into a join): probed in
+// the chat's own partition, where a join over many rows hashed every partition.
+const VIEW_JOINS = `JOIN users s ON s.id = m.sender_id
+  LEFT JOIN LATERAL (SELECT * FROM messages r WHERE r.chat_id = m.chat_id AND r.id = m.reply_to_id LIMIT 1) r ON true`;
 
 // Messages the viewer deleted for themselves are not theirs to see again.
 const notHiddenFrom = (viewer: string) =>
@@ -94,14 +97,21 @@ export class MessagesRepository {
     return rows.map(toView);
   }
 
-  /** The views of these messages, each as its own viewer sees it, in the order asked (undefined: no such message). */
-  async views(wanted: { messageId: string; viewerId: string }[]): Promise<(MessageView | undefined)[]> {
+  /**
+   * The views of these messages, each as its own viewer sees it, in the order asked (undefined: no such
+   * message in that chat). Each is probed in its chat's partition, behind LATERAL ... LIMIT as history's
+   * answered messages are.
+   */
+  async views(
+    wanted: { chatId: string; messageId: string; viewerId: string }[],
+  ): Promise<(MessageView | undefined)[]> {
     if (wanted.length === 0) return [];
     const rows = await this.database.query<ViewRow & { ord: string | number }>(
       `SELECT q.ord, ${viewColumns('q.viewer')}
-       FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, viewer, ord)
-       JOIN messages m ON m.id = q.id ${VIEW_JOINS}`,
-      [wanted.map((w) => w.messageId), wanted.map((w) => w.viewerId)],
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS q(chat_id, id, viewer, ord)
+       CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.chat_id = q.chat_id AND m.id = q.id LIMIT 1) m
+       ${VIEW_JOINS}`,
+      [wanted.map((w) => w.chatId), wanted.map((w) => w.messageId), wanted.map((w) => w.viewerId)],
     );
     const views: (MessageView | undefined)[] = new Array(wanted.length);
     for (const row of rows) views[Number(row.ord) - 1] = toView(row);
@@ -112,6 +122,8 @@ export class MessagesRepository {
    * Messages of the user's chats written by transactions that are visible in `to` and not in `from`,
    * each chat's starting after the seq that bounds what `from` saw of it and within what the user may see
    * of it (see SeenBounds), in (chat, seq) order after `after`, as the user sees them.
+   * Each chat is walked on its own, behind LATERAL ... LIMIT: its rows come from its own partition by
+   * index whatever the statistics say (a hash join on small tables read every partition).
    */
   async committedBetween(
     userId: string,
@@ -123,11 +135,16 @@ export class MessagesRepository {
     const rows = await this.database.query<ViewRow>(
       `SELECT ${viewColumns('$1')}
        FROM ${BOUNDS_RELATION}
-       JOIN messages m ON m.chat_id = b.chat_id AND m.seq > b.seen AND m.seq >= b.floor
-         AND (m.seq = b.ceiling OR b.ceiling = ${OPEN_CEILING})
+       CROSS JOIN LATERAL (
+         SELECT m.* FROM messages m
+         WHERE m.chat_id = b.chat_id AND m.seq > b.seen AND m.seq >= b.floor
+           AND (m.seq = b.ceiling OR b.ceiling = ${OPEN_CEILING})
+           AND pg_visible_in_snapshot(m.txid, $7::pg_snapshot) AND (m.chat_id, m.seq) > ($8::uuid, $9::int)
+           AND ${notHiddenFrom('$1')}
+         ORDER BY m.seq
+         LIMIT $10
+       ) m
        ${VIEW_JOINS}
-       WHERE pg_visible_in_snapshot(m.txid, $7::pg_snapshot) AND (m.chat_id, m.seq) > ($8::uuid, $9::int)
-         AND ${notHiddenFrom('$1')}
        ORDER BY m.chat_id, m.seq
        LIMIT $10`,
       [userId, ...boundsParams(bounds), to, after.chatId, after.seq, limit],
@@ -156,16 +173,20 @@ export class MessagesRepository {
     return row;
   }
 
-  /** The messages a sender stored under these clientMessageIds (on the writer's connection). */
-  async findByClientIds(senderId: string, clientMessageIds: string[]): Promise<StoredMessage[]> {
+  /** The message a sender stored in a chat under this clientMessageId (on the writer's connection). */
+  async findByClientId(
+    chatId: string,
+    senderId: string,
+    clientMessageId: string,
+  ): Promise<StoredMessage | undefined> {
     const rows = await this.database.writerQuery<StoredMessage & { createdAt: Date | string }>(
       `SELECT id, chat_id AS "chatId", seq, sender_id AS "senderId", content, media_url AS "mediaUrl",
               media_type::text AS "mediaType", media_id AS "mediaId", reply_to_id AS "replyToId",
               client_message_id AS "clientMessageId", created_at AS "createdAt"
-       FROM messages WHERE sender_id = $1 AND client_message_id = ANY($2::text[])`,
-      [senderId, clientMessageIds],
+       FROM messages WHERE chat_id = $1 AND sender_id = $2 AND client_message_id = $3`,
+      [chatId, senderId, clientMessageId],
     );
-    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }))[0];
   }
 }
 

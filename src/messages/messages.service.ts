@@ -110,7 +110,7 @@ export class MessagesService {
         editedAt: at.toISOString(),
       });
     }
-    return this.viewFor(messageId, userId);
+    return this.viewFor(applied.chatId!, messageId, userId);
   }
 
   /**
@@ -137,7 +137,7 @@ export class MessagesService {
       else this.deliverToChat(applied, 'chat:message_deleted', event);
       if (scope === 'everyone' && applied.mediaId) this.media.releaseIfUnused(applied.mediaId);
     }
-    return this.viewFor(messageId, userId);
+    return this.viewFor(applied.chatId!, messageId, userId);
   }
 
   /** Adds or removes one's reaction; doing it twice is doing it once. Every member's devices hear of it. */
@@ -154,7 +154,7 @@ export class MessagesService {
         count: applied.count!,
       });
     }
-    return this.viewFor(messageId, userId);
+    return this.viewFor(applied.chatId!, messageId, userId);
   }
 
   /** Newest first below `before`, or oldest first above `after` (gap fill). Non-members get 404. */
@@ -232,7 +232,7 @@ export class MessagesService {
       throw error;
     }
     // A retry is acknowledged with the original as it now is, and delivered nothing a second time.
-    if (written.duplicate) return this.viewFor(written.id, sender.id);
+    if (written.duplicate) return this.viewFor(written.chatId, written.id, sender.id);
     const view = newMessageView(written, sender, replyTo);
     // A direct chat's recipients are known at once; a group's roster may need reading at the message's version.
     const recipients =
@@ -307,8 +307,8 @@ export class MessagesService {
     );
   }
 
-  private async viewFor(messageId: string, viewerId: string): Promise<MessageView> {
-    const view = await this.views.of(messageId, viewerId);
+  private async viewFor(chatId: string, messageId: string, viewerId: string): Promise<MessageView> {
+    const view = await this.views.of(chatId, messageId, viewerId);
     if (!view) throw new AppError('MESSAGE_NOT_FOUND');
     return view;
   }

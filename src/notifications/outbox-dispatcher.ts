@@ -239,7 +239,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   private async views(messages: LogRow[]): Promise<Map<string, MessageView>> {
     const views = await this.messages.views(
-      messages.map((r) => ({ messageId: r.messageId, viewerId: r.actorId })),
+      messages.map((r) => ({ chatId: r.chatId, messageId: r.messageId, viewerId: r.actorId })),
     );
     return new Map(views.filter((v): v is MessageView => v !== undefined).map((v) => [v.id, v]));
   }

@@ -292,6 +292,12 @@ describe('one chat per pair, one message per clientMessageId', () => {
     // The same clientMessageId from another sender is another message.
     const fromB = await sendOk(sb, { receiverId: a.id, content: 'mine', clientMessageId: 'retry-1' });
     expect(fromB.id).not.toBe(first.id);
+    // So is the same clientMessageId from the same sender in another chat: the key is per sender and chat.
+    const c = await createUser(t.http);
+    const elsewhere = await sendOk(sa, { ...payload, receiverId: c.id });
+    expect(elsewhere.id).not.toBe(first.id);
+    expect(elsewhere.chatId).not.toBe(first.chatId);
+    expect(await sendOk(sa, { ...payload, receiverId: c.id })).toEqual(elsewhere);
   });
 });
 

@@ -44,7 +44,7 @@ export interface World {
   directWith: Map<string, string>;
   /** messageId -> chatId (lower case). */
   messages: Map<string, string>;
-  /** clientMessageId already stored for `self` -> the id of that original message. */
+  /** clientMessageId already stored for `self` (each in one chat only) -> the id of that original message. */
   clientIds: Map<string, string>;
 }
 

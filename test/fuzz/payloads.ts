@@ -164,7 +164,8 @@ export class PayloadGenerator {
       return [
         'send:retry',
         {
-          receiverId: rng.chance(0.8) ? stored.receiverId : this.pools.self,
+          // To its own chat: in another chat the same clientMessageId is another message.
+          receiverId: stored.receiverId,
           content: `retry ${this.text(rng.between(1, 30))}`,
           clientMessageId: stored.clientMessageId,
         },

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { directKey } from '../../src/chats/chat-cache.js';
 import { ChatsRepository } from '../../src/chats/chats.repository.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import {
@@ -14,21 +12,19 @@ import type { NewMessage } from '../../src/messages/message.types.js';
 import { MessageWriter } from '../../src/messages/message-writer.js';
 import { MessagesRepository } from '../../src/messages/messages.repository.js';
 import { SyncRepository } from '../../src/messages/sync.repository.js';
-import { UsersRepository } from '../../src/users/users.repository.js';
+import { newMessage, storedPair } from '../support/stored-chats.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 let chats: ChatsRepository;
 let log: ChatLogRepository;
 let messages: MessagesRepository;
-let users: UsersRepository;
 
 beforeAll(async () => {
   db = await openTestDatabase();
   chats = new ChatsRepository(db.handle);
   log = new ChatLogRepository(db.handle);
   messages = new MessagesRepository(db.handle);
-  users = new UsersRepository(db.handle);
 });
 
 const newWriter = () => new MessageWriter(log, messages, createLogger('silent'));
@@ -36,14 +32,7 @@ const newWriter = () => new MessageWriter(log, messages, createLogger('silent'))
 const historyOf = (chatId: string, viewerId: string) => messages.page(chatId, viewerId, 0, { limit: 10 });
 afterAll(() => db.close());
 
-async function pair(): Promise<{ a: string; b: string; chatId: string }> {
-  const ids = [randomUUID(), randomUUID()] as const;
-  for (const id of ids) {
-    await users.insert({ id, email: `${id}@example.test`, passwordHash: 'x', name: 'n', avatarUrl: null });
-  }
-  const chat = await chats.getOrCreateDirect(randomUUID(), directKey(ids[0], ids[1]), [...ids]);
-  return { a: ids[0], b: ids[1], chatId: chat.id };
-}
+const pair = () => storedPair(db.handle);
 
 /** A session of its own, for transactions (PostgreSQL only). */
 async function session(): Promise<pg.Client> {
@@ -52,26 +41,7 @@ async function session(): Promise<pg.Client> {
   return client;
 }
 
-function message(
-  chatId: string,
-  senderId: string,
-  content: string,
-  clientMessageId: string | null = null,
-): NewMessage {
-  return {
-    id: randomUUID(),
-    chatId,
-    senderId,
-    content,
-    mediaUrl: null,
-    mediaType: null,
-    mediaId: null,
-    replyToId: null,
-    receiverId: null,
-    clientMessageId,
-    createdAt: new Date(),
-  };
-}
+const message = newMessage;
 
 describe('MessageWriter (group commit on the real database)', () => {
   it('settles batches in the order they were written, while the next batch is already being written', async () => {

@@ -164,11 +164,10 @@ describe('reaction limits', () => {
   it('the database refuses past the limits whoever writes (a writer on another instance, say)', async () => {
     const { m, others } = await crowdedChat(1);
     const insert = (emoji: string) =>
-      db().query('INSERT INTO message_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3)', [
-        m.id,
-        others[0],
-        emoji,
-      ]);
+      db().query(
+        'INSERT INTO message_reactions (chat_id, message_id, user_id, emoji) VALUES ($1, $2, $3, $4)',
+        [m.chatId, m.id, others[0], emoji],
+      );
     for (const e of ['1️⃣', '2️⃣', '3️⃣']) await insert(e);
     await expect(insert('4️⃣')).rejects.toMatchObject({ code: '23514', constraint: 'message_reactions_limit' });
   });
