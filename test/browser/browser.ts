@@ -80,10 +80,60 @@ export async function signUp(
   page.setDefaultTimeout(UI_TIMEOUT);
   const email = `${name.toLowerCase().replace(/\s+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
   await page.goto(baseUrl);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByLabel('Name (for a new account)').fill(name);
   await page.getByRole('button', { name: 'Sign up' }).click();
   await online(page);
   return { page, email, context };
+}
+
+/** A phone and a desktop, the two sizes every screen is checked at. */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  permissions: ['microphone'],
+};
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, permissions: ['microphone'] };
+
+/** Sends a media URL as the web client offers it: the attach button, "Media URL", the field, Send. */
+export async function sendMediaUrl(page: Page, url: string, type?: 'VIDEO' | 'AUDIO'): Promise<void> {
+  await page.getByRole('button', { name: 'Attach' }).click();
+  await page.getByRole('menuitem', { name: 'Media URL' }).click();
+  await page.getByLabel('Media URL').fill(url);
+  if (type) await page.getByLabel('Media type').selectOption(type);
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+}
+
+/**
+ * Nothing of the page is wider than the screen: the document, and each pane that is shown (a pane drawn
+ * narrower than its content or cut off would scroll sideways or hide part of a message).
+ */
+export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const widths = await page.evaluate(`(() => {
+    const root = document.documentElement;
+    const panes = ['.sidebar', '.conversation', '#messages', '.composer', '.conversation-header']
+      .flatMap((selector) => [...document.querySelectorAll(selector)])
+      .filter((el) => el.getClientRects().length > 0)
+      .map((el) => ({ name: el.className || el.id, scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right }));
+    return { scroll: root.scrollWidth, client: root.clientWidth, panes };
+  })()`);
+  const { scroll, client, panes } = widths as {
+    scroll: number;
+    client: number;
+    panes: { name: string; scroll: number; client: number; right: number }[];
+  };
+  expect(scroll).toBeLessThanOrEqual(client);
+  for (const pane of panes) {
+    expect(pane.scroll, `${pane.name} scrolls sideways`).toBeLessThanOrEqual(pane.client);
+    expect(pane.right, `${pane.name} reaches past the screen`).toBeLessThanOrEqual(client + 0.5);
+  }
+}
+
+/** How wide a pane is drawn, in CSS pixels (0 when it is not shown). */
+export async function widthOf(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).first().evaluate((el) => el.getBoundingClientRect().width);
 }

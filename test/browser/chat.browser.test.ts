@@ -8,6 +8,7 @@ import {
   HAS_CHROMIUM,
   launchChromium,
   SCREENSHOTS,
+  sendMediaUrl,
   signUp as signUpInBrowser,
   UI_TIMEOUT,
 } from './browser.js';
@@ -65,12 +66,8 @@ describe.skipIf(!HAS_CHROMIUM)('web client in a browser', () => {
       .fill('Hi Bob! Here is a video and a song 🎶 <b>not bold</b>');
     await alice.getByRole('button', { name: 'Send', exact: true }).click();
 
-    await alice.getByLabel('Media URL').fill(YOUTUBE);
-    await alice.getByRole('button', { name: 'Send', exact: true }).click();
-
-    await alice.getByLabel('Media URL').fill(AUDIO_URL);
-    await alice.getByLabel('Media type').selectOption('AUDIO');
-    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+    await sendMediaUrl(alice, YOUTUBE);
+    await sendMediaUrl(alice, AUDIO_URL, 'AUDIO');
 
     // (Recorded voice notes are not driven here: under a fully loaded CI machine the fake-microphone
     // recording sometimes never arrived. The upload path they use is covered by test/e2e/media.)

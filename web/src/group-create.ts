@@ -1,14 +1,14 @@
 // "New group": a title and the first members, then POST /api/chats; the new group opens.
-import type { CreatedGroupView } from '../../src/contract/views.js';
-import { api, type Chat, type PublicUser } from './api';
+import type { ChatView } from '@live-chat/client';
 import { h } from './dom';
 import { PeoplePicker } from './people-picker';
+import { type PublicUser, sdk } from './sdk';
 
 export interface GroupCreateOptions {
   known(): PublicUser[];
   meId(): string | undefined;
   /** The group exists: show it; `notice` says who could not be added, if anyone. */
-  created(chat: Chat, notice: string): void;
+  created(chat: ChatView, notice: string): void;
 }
 
 export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreateOptions): void {
@@ -59,10 +59,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     submit.disabled = true;
     error.textContent = '';
     try {
-      const chat = await api<CreatedGroupView>('/api/chats', {
-        method: 'POST',
-        body: { type: 'GROUP', title: name, memberIds: people.map((p) => p.id) },
-      });
+      const chat = await sdk().api.createGroup({ title: name, memberIds: people.map((p) => p.id) });
       const { notAdded, ...view } = chat;
       const names = people.filter((p) => notAdded.includes(p.id)).map((p) => p.name);
       dialog.close();
