@@ -97,7 +97,10 @@ export const PHONE: BrowserContextOptions = {
   deviceScaleFactor: 2,
   permissions: ['microphone'],
 };
-export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, permissions: ['microphone'] };
+export const DESKTOP: BrowserContextOptions = {
+  viewport: { width: 1280, height: 800 },
+  permissions: ['microphone'],
+};
 
 /** Sends a media URL as the web client offers it: the attach button, "Media URL", the field, Send. */
 export async function sendMediaUrl(page: Page, url: string, type?: 'VIDEO' | 'AUDIO'): Promise<void> {
@@ -135,5 +138,8 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
 
 /** How wide a pane is drawn, in CSS pixels (0 when it is not shown). */
 export async function widthOf(page: Page, selector: string): Promise<number> {
-  return page.locator(selector).first().evaluate((el) => el.getBoundingClientRect().width);
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el) => el.getBoundingClientRect().width);
 }

@@ -59,8 +59,9 @@ function shot(page: Page, name: string) {
 async function send(page: Page, text: string): Promise<string> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  // Stored by the service: no longer pending, with its own id.
   const mine = page
-    .locator('#messages li.message.mine')
+    .locator('#messages li.message.mine:not([data-pending])')
     .filter({ has: page.locator('p.content', { hasText: text }) });
   await mine.waitFor();
   return (await mine.getAttribute('data-id'))!;

@@ -3,7 +3,7 @@
 import type { ChatClient, OutgoingMessage } from '@live-chat/client';
 import type { ChatExtras, ChatState } from './chat-state';
 import type { BubbleHooks } from './message-bubble';
-import { type ListItem, MessageList, pendingItem, type SendStatus } from './message-list';
+import { keyOf, type ListItem, MessageList, pendingItem, type SendStatus } from './message-list';
 import type { Message } from './sdk';
 import { closeChatNotifications } from './worker';
 
@@ -96,13 +96,23 @@ export class Conversation {
       return message.seq <= chat.peerDeliveredSeq ? 'delivered' : 'sent';
     };
     const me = { id: this.client.user.id, name: this.client.user.name, avatar: this.client.user.avatar };
+    // Stored already (heard live before the ack): drawn once, as stored.
+    const stored = new Set(messages.map((m) => m.clientMessageId));
     const waiting = [
       ...this.client.pending(chat.id),
       ...this.failed.filter((m) => m.payload.chatId === chat.id),
     ]
+      .filter((m) => !stored.has(m.clientMessageId))
       .sort((a, b) => a.order - b.order)
       .map((outgoing) => pendingItem(outgoing, me));
-    return [...messages.map((message) => ({ key: message.id, message, status: own(message) })), ...waiting];
+    return [
+      ...messages.map((message) => {
+        const status = own(message);
+        const key = status && message.clientMessageId ? keyOf(message.clientMessageId) : message.id;
+        return { key, message, status };
+      }),
+      ...waiting,
+    ];
   }
 
   private showOlder(): void {

@@ -26,6 +26,11 @@ const STATUS_LABEL: Record<SendStatus, string> = {
 // Bubbles of one sender further apart than this start a new group.
 const GROUP_GAP_MS = 5 * 60_000;
 
+/** One's own message keeps its bubble from the moment it is sent to when it is stored: the same key. */
+export function keyOf(clientMessageId: string): string {
+  return `client:${clientMessageId}`;
+}
+
 export interface ListItem {
   key: string;
   message: Message;
@@ -36,7 +41,7 @@ export interface ListItem {
 export function pendingItem(outgoing: OutgoingMessage, me: Message['sender']): ListItem {
   const { payload } = outgoing;
   return {
-    key: `pending:${outgoing.clientMessageId}`,
+    key: keyOf(outgoing.clientMessageId),
     status: outgoing.status === 'failed' ? 'failed' : 'sending',
     message: {
       id: `pending:${outgoing.clientMessageId}`,
@@ -79,6 +84,8 @@ function follows(a: Message | null, b: Message): boolean {
 
 export class MessageList {
   private readonly bubbles = new Map<string, { li: HTMLLIElement; message: Message }>();
+  /** Message ids (a pending one's too) to their bubble's key. */
+  private readonly keys = new Map<string, string>();
   private readonly separators = new Map<string, HTMLLIElement>();
   private readonly divider = h(
     'li',
@@ -93,17 +100,19 @@ export class MessageList {
 
   reset(): void {
     this.bubbles.clear();
+    this.keys.clear();
     this.separators.clear();
     this.element.replaceChildren();
   }
 
   /** The bubble of a message, if shown. */
   bubble(messageId: string): HTMLLIElement | null {
-    return this.bubbles.get(messageId)?.li ?? null;
+    return this.bubbles.get(this.keys.get(messageId) ?? messageId)?.li ?? null;
   }
 
+  /** A shown message as it is now (by its id, or by the id it had while it was being sent). */
   message(messageId: string): Message | undefined {
-    return this.bubbles.get(messageId)?.message;
+    return this.bubbles.get(this.keys.get(messageId) ?? messageId)?.message;
   }
 
   /**
@@ -148,20 +157,27 @@ export class MessageList {
     for (const key of this.bubbles.keys()) {
       if (!keys.has(key)) this.bubbles.delete(key);
     }
+    for (const [id, key] of this.keys) {
+      if (!keys.has(key)) this.keys.delete(id);
+    }
     this.place(desired);
   }
 
   private draw(item: ListItem): HTMLLIElement {
     const held = this.bubbles.get(item.key);
+    const { message } = item;
     let li = held?.li;
-    if (!li) {
-      li = renderBubble(item.message, this.hooks);
-      if (item.status === 'sending' || item.status === 'failed') {
-        li.querySelector(':scope > .meta > .message-actions')?.remove();
-        li.dataset.pending = 'true';
-      }
-    } else if (held && held.message !== item.message) updateBubble(li, item.message, this.hooks);
-    this.bubbles.set(item.key, { li, message: item.message });
+    if (!li) li = renderBubble(message, this.hooks);
+    else if (held && held.message !== message) updateBubble(li, message, this.hooks);
+    this.bubbles.set(item.key, { li, message });
+    this.keys.set(message.id, item.key);
+    li.dataset.id = message.id;
+    li.dataset.seq = String(message.seq);
+    // Nothing can be done to a message the service has not stored yet.
+    const pending = item.status === 'sending' || item.status === 'failed';
+    li.toggleAttribute('data-pending', pending);
+    const menu = li.querySelector<HTMLElement>(':scope > .meta > .message-actions');
+    if (menu) menu.hidden = pending;
     if (item.status) setStatus(li, item.status);
     return li;
   }
