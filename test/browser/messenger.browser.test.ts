@@ -18,6 +18,8 @@ import {
 } from './browser.js';
 
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
+// The service's default: how long a user may be away before being announced offline.
+const PRESENCE_GRACE_MS = 5000;
 const VOICE_FILE = join('test', 'fixtures', 'media', 'voice.ogg');
 
 let app: TestApp;
@@ -211,5 +213,19 @@ describe.skipIf(!HAS_CHROMIUM).each(SIZES)('the web client on a %s', (size, devi
       await expectNoHorizontalOverflow(bob);
       await shot(bob, 'chat-list-after');
     }
+
+    // Bob goes away: Alice's header says when he was last seen.
+    if (phone) await alice.getByRole('button', { name: 'Back to chats' }).click();
+    await alice.getByRole('button', { name: new RegExp(`^Chat with ${bobName}`) }).click();
+    await expect.poll(() => alice.locator('#peer-presence').textContent()).toBe(' online');
+    await bob.context().close();
+    // The app's clock stands still unless moved: past the grace period, Bob is announced offline.
+    await expect
+      .poll(() => {
+        app.clock.advance(PRESENCE_GRACE_MS + 1);
+        return alice.locator('#peer-presence').textContent();
+      })
+      .toMatch(/^ last seen /);
+    await shot(alice, 'last-seen');
   });
 });
