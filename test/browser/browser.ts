@@ -89,19 +89,6 @@ export async function signUp(
   return { page, email, context };
 }
 
-/** A phone and a desktop, the two sizes every screen is checked at. */
-export const PHONE: BrowserContextOptions = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  deviceScaleFactor: 2,
-  permissions: ['microphone'],
-};
-export const DESKTOP: BrowserContextOptions = {
-  viewport: { width: 1280, height: 800 },
-  permissions: ['microphone'],
-};
-
 /** Sends a media URL as the web client offers it: the attach button, "Media URL", the field, Send. */
 export async function sendMediaUrl(page: Page, url: string, type?: 'VIDEO' | 'AUDIO'): Promise<void> {
   await page.getByRole('button', { name: 'Attach' }).click();

@@ -12,9 +12,8 @@ import {
   signUp as signUpInBrowser,
   UI_TIMEOUT,
 } from './browser.js';
+import { DESKTOP } from './devices.js';
 
-// Voice notes record from the microphone; the fake device flag in launchChromium answers it.
-const DESKTOP = { viewport: { width: 1100, height: 760 }, permissions: ['microphone'] };
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
 

@@ -12,10 +12,10 @@ import {
   signUp as signUpInBrowser,
   UI_TIMEOUT,
 } from './browser.js';
+import { PHONE } from './devices.js';
 
 // The app's clock stands still unless the test moves it: a short window is cheap to pass.
 const EDIT_WINDOW_MS = 60_000;
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let app: TestApp;
 let browser: Browser;

@@ -5,17 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import {
   buildWebIfStale,
-  DESKTOP,
   expectNoHorizontalOverflow,
   HAS_CHROMIUM,
   launchChromium,
-  PHONE,
   SCREENSHOTS,
   sendMediaUrl,
   signUp,
   UI_TIMEOUT,
   widthOf,
 } from './browser.js';
+import { DESKTOP, PHONE } from './devices.js';
 
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 // The service's default: how long a user may be away before being announced offline.

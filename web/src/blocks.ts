@@ -31,11 +31,6 @@ export async function loadBlocks(): Promise<void> {
   changed();
 }
 
-export function clearBlocks(): void {
-  blocked.clear();
-  changed();
-}
-
 export async function block(userId: string): Promise<void> {
   await sdk().api.block(userId);
   blocked.add(userId);

@@ -1,11 +1,18 @@
 // The signed-in user's ChatClient (the SDK), kept across reloads by its tokens in localStorage: the one
 // place the rest of the client gets the session, the REST routes, the store and the outbox from.
 import { type AuthResult, ChatClient, ChatError, type MessageView, type PublicUser } from '@live-chat/client';
+import { newId } from './urls';
 
 export type { MessageView as Message, PublicUser };
 export { ChatError };
 
 const SESSION_KEY = 'live-chat.session';
+
+// Outside a secure context (plain http on a LAN address) browsers have no crypto.randomUUID, which the
+// SDK's outbox takes its client message ids from.
+if (typeof crypto.randomUUID !== 'function') {
+  Object.defineProperty(crypto, 'randomUUID', { value: newId as Crypto['randomUUID'] });
+}
 
 let current: ChatClient | null = null;
 const listeners = new Set<(client: ChatClient | null) => void>();
