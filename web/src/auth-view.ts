@@ -42,9 +42,11 @@ function refusal(mode: Mode, error: unknown): { field?: Field; text: string } {
   if (error.status === 409)
     return { field: 'email', text: 'An account with this email exists. Sign in instead.' };
   if (error.code === 'RATE_LIMITED') return { text: 'Too many tries. Wait a minute and try again.' };
-  const text = error.message;
-  const about = (['email', 'password', 'name'] as const).find((f) => text.toLowerCase().includes(f));
-  return mode === 'sign-up' || about !== 'name' ? { field: about, text } : { text };
+  // A validation refusal names the fields it is about.
+  const detail = error.details?.[0];
+  const about = (['email', 'password', 'name'] as const).find((f) => detail?.path === f);
+  const text = detail?.message ?? error.message;
+  return about && (mode === 'sign-up' || about !== 'name') ? { field: about, text } : { text };
 }
 
 export function setupAuthView(root: HTMLElement): { show(): void } {

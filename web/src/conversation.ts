@@ -60,7 +60,10 @@ export class Conversation {
     this.list.reset();
     this.hooks.changed(chat ?? null);
     this.render();
-    this.element.scrollTop = this.element.scrollHeight;
+    // At the first unread message when there is one, else at the newest.
+    const divider = this.element.querySelector('.unread-divider');
+    if (divider) divider.scrollIntoView({ block: 'start' });
+    else this.element.scrollTop = this.element.scrollHeight;
     this.markRead();
   }
 
