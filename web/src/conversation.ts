@@ -82,12 +82,24 @@ export class Conversation {
     const items = this.items(chat);
     const grew = items.at(-1)?.message.sender.id === this.client.user.id;
     this.list.render(items, {
-      readUpTo: this.readUpTo,
+      readUpTo: this.dividerAfter(chat.id),
       group: chat.type === 'GROUP',
       meId: this.client.user.id,
     });
     if (atBottom || grew) el.scrollTop = el.scrollHeight;
     this.markRead();
+  }
+
+  /**
+   * Where the unread divider goes: after this user's read mark, unless the first unread message is older
+   * than what is drawn (the divider shows once scrolling up reaches it).
+   */
+  private dividerAfter(chatId: string): number | null {
+    if (this.readUpTo === null) return null;
+    const readUpTo = this.readUpTo;
+    const all = this.client.store.messages(chatId);
+    const hidden = all.slice(0, Math.max(0, all.length - this.limit));
+    return hidden.some((m) => m.seq > readUpTo) ? null : readUpTo;
   }
 
   /** What is drawn: the newest messages held, then this device's sends still on their way. */
