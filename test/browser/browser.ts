@@ -123,7 +123,7 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   }
 }
 
-/** How wide a pane is drawn, in CSS pixels (0 when it is not shown). */
+/** How wide a pane is drawn, in CSS pixels (nothing when it is not shown). */
 export async function widthOf(page: Page, selector: string): Promise<number> {
   return page
     .locator(selector)

@@ -68,8 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)('web client in a browser', () => {
     await sendMediaUrl(alice, YOUTUBE);
     await sendMediaUrl(alice, AUDIO_URL, 'AUDIO');
 
-    // (Recorded voice notes are not driven here: under a fully loaded CI machine the fake-microphone
-    // recording sometimes never arrived. The upload path they use is covered by test/e2e/media.)
+    // (A recorded voice note and an uploaded file: messenger.browser.test.ts.)
     await alice.locator('#messages li.message.mine').nth(2).waitFor();
 
     // Bob's list shows the unread badge, before he opens the chat.

@@ -88,7 +88,7 @@ function setComposerClosed(composer: HTMLFormElement, closed: boolean): void {
   }
 }
 
-/** "online", "last seen 14:05" (or a day), "offline", or nothing while unknown. */
+/** "online", "last seen" with a time (or a day), "offline", or nothing while unknown. */
 function presenceText(chat: ChatState): string {
   if (chat.online) return 'online';
   if (chat.online === null) return '';
