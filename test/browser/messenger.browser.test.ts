@@ -183,6 +183,9 @@ describe.skipIf(!HAS_CHROMIUM).each(SIZES)('the web client on a %s', (size, devi
     if (phone) await alice.getByRole('button', { name: 'Back to chats' }).click();
     await alice.getByRole('button', { name: 'New group' }).click();
     const create = alice.getByRole('dialog', { name: 'New group' });
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await create.getByText('Give the group a title.').waitFor();
+    expect(await create.getByLabel('Group title').getAttribute('aria-invalid')).toBe('true');
     await create.getByLabel('Group title').fill(`Weekend ${suffix}`);
     await create.getByLabel('Search for people to add').fill(bobName);
     await create.getByRole('button', { name: `Add ${bobName}` }).click();

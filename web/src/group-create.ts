@@ -18,6 +18,12 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     required: true,
     maxlength: 100,
     autocomplete: 'off',
+    'aria-describedby': 'group-create-title-error',
+  });
+  const titleError = h('p', { id: 'group-create-title-error', class: 'field-error' });
+  title.addEventListener('input', () => {
+    titleError.textContent = '';
+    title.removeAttribute('aria-invalid');
   });
   const picker = new PeoplePicker({
     id: 'group-create-people',
@@ -32,6 +38,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     { class: 'dialog-body', novalidate: true },
     h('h2', { id: 'group-create-heading' }, 'New group'),
     h('label', { class: 'field' }, 'Group title', title),
+    titleError,
     picker.element,
     error,
     h('div', { class: 'row dialog-actions' }, cancel, submit),
@@ -41,6 +48,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
 
   button.addEventListener('click', () => {
     title.value = '';
+    titleError.textContent = '';
     error.textContent = '';
     picker.reset();
     dialog.showModal();
@@ -51,7 +59,8 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     event.preventDefault();
     const name = title.value.trim();
     if (!name) {
-      error.textContent = 'Give the group a title.';
+      titleError.textContent = 'Give the group a title.';
+      title.setAttribute('aria-invalid', 'true');
       title.focus();
       return;
     }
