@@ -9,7 +9,8 @@ import {
   chromium,
   type Page,
 } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join('test-results', 'screenshots');
@@ -129,4 +130,28 @@ export async function widthOf(page: Page, selector: string): Promise<number> {
     .locator(selector)
     .first()
     .evaluate((el) => el.getBoundingClientRect().width);
+}
+
+export interface BrowserSuite {
+  app: TestApp;
+  browser: Browser;
+  /** Browser contexts to close after the file's tests. */
+  contexts: BrowserContext[];
+}
+
+/** One app and one Chromium for a test file: started (the web client built first) before its tests, closed after. */
+export function useBrowser(options: TestAppOptions = {}): BrowserSuite {
+  const suite = { contexts: [] as BrowserContext[] } as BrowserSuite;
+  beforeAll(async () => {
+    if (!HAS_CHROMIUM) return;
+    buildWebIfStale();
+    suite.app = await startTestApp(options);
+    suite.browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    for (const context of suite.contexts) await context.close().catch(() => {});
+    await suite.browser?.close();
+    await suite.app?.close();
+  }, 120_000);
+  return suite;
 }

@@ -1,41 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  buildWebIfStale,
   HAS_CHROMIUM,
-  launchChromium,
   SCREENSHOTS,
   sendMediaUrl,
   signUp as signUpInBrowser,
   UI_TIMEOUT,
+  useBrowser,
 } from './browser.js';
 import { DESKTOP } from './devices.js';
 
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
 
-let app: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (!HAS_CHROMIUM) return;
-  buildWebIfStale();
-  app = await startTestApp();
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.close();
-  await app?.close();
-}, 120_000);
+const suite = useBrowser();
 
 function signUp(name: string): Promise<{ page: Page; email: string }> {
-  return signUpInBrowser(browser, app.baseUrl, name, contexts, DESKTOP);
+  return signUpInBrowser(suite.browser, suite.app.baseUrl, name, suite.contexts, DESKTOP);
 }
 
 function shot(page: Page, name: string) {

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  buildWebIfStale,
   expectNoHorizontalOverflow,
   HAS_CHROMIUM,
-  launchChromium,
   SCREENSHOTS,
   sendMediaUrl,
   signUp,
   UI_TIMEOUT,
+  useBrowser,
   widthOf,
 } from './browser.js';
 import { DESKTOP, PHONE } from './devices.js';
@@ -21,22 +19,7 @@ const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const PRESENCE_GRACE_MS = 5000;
 const VOICE_FILE = join('test', 'fixtures', 'media', 'voice.ogg');
 
-let app: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (!HAS_CHROMIUM) return;
-  buildWebIfStale();
-  app = await startTestApp();
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.close();
-  await app?.close();
-}, 120_000);
+const suite = useBrowser();
 
 const SIZES: [string, BrowserContextOptions][] = [
   ['phone', PHONE],
@@ -65,11 +48,11 @@ describe.skipIf(!HAS_CHROMIUM).each(SIZES)('the web client on a %s', (size, devi
   }
 
   it('signs up on a screen of its own, saying what is wrong with each field', async () => {
-    const context = await browser.newContext(device);
-    contexts.push(context);
+    const context = await suite.browser.newContext(device);
+    suite.contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
-    await page.goto(app.baseUrl);
+    await page.goto(suite.app.baseUrl);
     await page.getByRole('heading', { name: 'Sign in to live-chat' }).waitFor();
     await expectNoHorizontalOverflow(page);
     await shot(page, 'sign-in');
@@ -89,8 +72,8 @@ describe.skipIf(!HAS_CHROMIUM).each(SIZES)('the web client on a %s', (size, devi
     const suffix = randomBytes(3).toString('hex');
     const aliceName = `Alice ${suffix}`;
     const bobName = `Bob ${suffix}`;
-    const { page: alice } = await signUp(browser, app.baseUrl, aliceName, contexts, device);
-    const { page: bob } = await signUp(browser, app.baseUrl, bobName, contexts, device);
+    const { page: alice } = await signUp(suite.browser, suite.app.baseUrl, aliceName, suite.contexts, device);
+    const { page: bob } = await signUp(suite.browser, suite.app.baseUrl, bobName, suite.contexts, device);
 
     await alice.getByLabel('Find people').fill(bobName);
     await alice.getByRole('button', { name: `Start chat with ${bobName}` }).click();
@@ -224,7 +207,7 @@ describe.skipIf(!HAS_CHROMIUM).each(SIZES)('the web client on a %s', (size, devi
     // The app's clock stands still unless moved: past the grace period, Bob is announced offline.
     await expect
       .poll(() => {
-        app.clock.advance(PRESENCE_GRACE_MS + 1);
+        suite.app.clock.advance(PRESENCE_GRACE_MS + 1);
         return alice.locator('#peer-presence').textContent();
       })
       .toMatch(/^ last seen /);
