@@ -42,8 +42,13 @@ function lock() {
 }
 
 const serverStale = () => existsSync('src') && stale('dist/main.js', newest('src'));
-const webStale = () =>
-  existsSync('web') && stale('web/dist/index.html', newest('web', new Set(['dist', 'node_modules'])));
+// The web client bundles the SDK from its source: a change there is a change of the client.
+const webSources = () =>
+  Math.max(
+    newest('web', new Set(['dist', 'node_modules'])),
+    existsSync('packages/client/src') ? newest('packages/client/src') : 0,
+  );
+const webStale = () => existsSync('web') && stale('web/dist/index.html', webSources());
 
 if (serverStale() || webStale()) {
   lock();

@@ -5,6 +5,12 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
+  resolve: {
+    // The SDK's package points its runtime entry at a dist/ nobody builds here: the web build takes its source.
+    alias: {
+      '@live-chat/client': fileURLToPath(new URL('../packages/client/src/index.ts', import.meta.url)),
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,41 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  buildWebIfStale,
   HAS_CHROMIUM,
-  launchChromium,
   SCREENSHOTS,
+  sendMediaUrl,
   signUp as signUpInBrowser,
   UI_TIMEOUT,
+  useBrowser,
 } from './browser.js';
+import { DESKTOP } from './devices.js';
 
-// Voice notes record from the microphone; the fake device flag in launchChromium answers it.
-const DESKTOP = { viewport: { width: 1100, height: 760 }, permissions: ['microphone'] };
 const YOUTUBE = 'https://www.youtube.com/watch?v=XOgZo66gKQA';
 const AUDIO_URL = 'https://media.example.com/voice/hello.mp3';
 
-let app: TestApp;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (!HAS_CHROMIUM) return;
-  buildWebIfStale();
-  app = await startTestApp();
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.close();
-  await app?.close();
-}, 120_000);
+const suite = useBrowser();
 
 function signUp(name: string): Promise<{ page: Page; email: string }> {
-  return signUpInBrowser(browser, app.baseUrl, name, contexts, DESKTOP);
+  return signUpInBrowser(suite.browser, suite.app.baseUrl, name, suite.contexts, DESKTOP);
 }
 
 function shot(page: Page, name: string) {
@@ -65,15 +48,10 @@ describe.skipIf(!HAS_CHROMIUM)('web client in a browser', () => {
       .fill('Hi Bob! Here is a video and a song 🎶 <b>not bold</b>');
     await alice.getByRole('button', { name: 'Send', exact: true }).click();
 
-    await alice.getByLabel('Media URL').fill(YOUTUBE);
-    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+    await sendMediaUrl(alice, YOUTUBE);
+    await sendMediaUrl(alice, AUDIO_URL, 'AUDIO');
 
-    await alice.getByLabel('Media URL').fill(AUDIO_URL);
-    await alice.getByLabel('Media type').selectOption('AUDIO');
-    await alice.getByRole('button', { name: 'Send', exact: true }).click();
-
-    // (Recorded voice notes are not driven here: under a fully loaded CI machine the fake-microphone
-    // recording sometimes never arrived. The upload path they use is covered by test/e2e/media.)
+    // (A recorded voice note and an uploaded file: messenger.browser.test.ts.)
     await alice.locator('#messages li.message.mine').nth(2).waitFor();
 
     // Bob's list shows the unread badge, before he opens the chat.

@@ -14,8 +14,7 @@ import {
   signUp as signUpInBrowser,
   UI_TIMEOUT,
 } from './browser.js';
-
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+import { PHONE } from './devices.js';
 
 let app: TestApp;
 let http: HttpClient;

@@ -12,10 +12,10 @@ import {
   signUp as signUpInBrowser,
   UI_TIMEOUT,
 } from './browser.js';
+import { PHONE } from './devices.js';
 
 // The app's clock stands still unless the test moves it: a short window is cheap to pass.
 const EDIT_WINDOW_MS = 60_000;
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let app: TestApp;
 let browser: Browser;
@@ -59,8 +59,9 @@ function shot(page: Page, name: string) {
 async function send(page: Page, text: string): Promise<string> {
   await page.getByRole('textbox', { name: 'Message' }).fill(text);
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  // Stored by the service: no longer pending, with its own id.
   const mine = page
-    .locator('#messages li.message.mine')
+    .locator('#messages li.message.mine:not([data-pending])')
     .filter({ has: page.locator('p.content', { hasText: text }) });
   await mine.waitFor();
   return (await mine.getAttribute('data-id'))!;

@@ -9,8 +9,7 @@ import { HttpClient } from '../support/http.js';
 import { type ClientSocket, connect, sendOk } from '../support/socket.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { buildWebIfStale, HAS_CHROMIUM, launchChromium, online, SCREENSHOTS, UI_TIMEOUT } from './browser.js';
-
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+import { PHONE } from './devices.js';
 
 let app: TestApp;
 let http: HttpClient;

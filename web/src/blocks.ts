@@ -1,7 +1,6 @@
 // The people this user blocks: loaded once signed in, changed by PUT / DELETE /api/users/me/blocks/:userId,
 // and told to whoever draws a "Blocked" mark or a Block / Unblock choice.
-import type { BlockView } from '../../src/contract/views.js';
-import { api, type Page } from './api';
+import { sdk } from './sdk';
 
 const blocked = new Set<string>();
 const listeners = new Set<() => void>();
@@ -23,8 +22,7 @@ export async function loadBlocks(): Promise<void> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
-    const page: Page<BlockView> = await api<Page<BlockView>>(`/api/users/me/blocks?${query}`);
+    const page = await sdk().api.blocks({ limit: 100, ...(cursor ? { cursor } : {}) });
     ids.push(...page.items.map((b) => b.user.id));
     cursor = page.nextCursor;
   } while (cursor);
@@ -33,19 +31,14 @@ export async function loadBlocks(): Promise<void> {
   changed();
 }
 
-export function clearBlocks(): void {
-  blocked.clear();
-  changed();
-}
-
 export async function block(userId: string): Promise<void> {
-  await api<BlockView>(`/api/users/me/blocks/${encodeURIComponent(userId)}`, { method: 'PUT' });
+  await sdk().api.block(userId);
   blocked.add(userId);
   changed();
 }
 
 export async function unblock(userId: string): Promise<void> {
-  await api<void>(`/api/users/me/blocks/${encodeURIComponent(userId)}`, { method: 'DELETE' });
+  await sdk().api.unblock(userId);
   blocked.delete(userId);
   changed();
 }

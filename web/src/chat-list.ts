@@ -1,20 +1,14 @@
 // The chat list: direct chats (the peer, with a presence dot) and groups (title, avatar, member count),
 // each with its last message and unread count, newest first; a muted chat has a mark.
-import type { RemovalReason } from '../../src/contract/views.js';
-import type { Chat, Message } from './api';
 import { isMuted, muteMark } from './chat-mute';
+import type { ChatState } from './chat-state';
 import { h } from './dom';
 import { avatar } from './people';
+import type { Message } from './sdk';
 
-/** A chat as this client keeps it: the server's view plus what it heard live. */
-export interface ChatState extends Chat {
-  /** The direct peer's presence (null: unknown, and always for groups). */
-  online: boolean | null;
-  typing: boolean;
-  typingTimer?: number;
-  /** Set when this user is no longer a member of the group (removed, or left on another device). */
-  removed?: RemovalReason;
-}
+export type { ChatState };
+
+type Chat = Pick<ChatState, 'type' | 'title' | 'peer'>;
 
 export interface ChatListOptions {
   openChatId: string | null;
@@ -58,7 +52,9 @@ function labelOf(chat: ChatState, unread: number, meId: string | undefined): str
 
 export function renderChatList(list: HTMLUListElement, chats: Iterable<ChatState>, options: ChatListOptions) {
   const { meId, openChatId } = options;
-  const sorted = [...chats].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  const sorted = [...chats]
+    .filter((chat) => chat.removed !== 'left')
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   list.replaceChildren(
     ...sorted.map((chat) => {
       const unread = Math.max(0, chat.unreadCount);
@@ -73,7 +69,12 @@ export function renderChatList(list: HTMLUListElement, chats: Iterable<ChatState
           'aria-label': labelOf(chat, unread, meId),
           'data-chat-id': chat.id,
         },
-        group ? avatar(name, chat.avatar) : presenceDot(chat.online),
+        h(
+          'span',
+          { class: 'avatar-wrap' },
+          avatar(name, group ? chat.avatar : chat.peer?.avatar),
+          group ? null : presenceDot(chat.online),
+        ),
         h(
           'span',
           { class: 'chat-text' },
@@ -83,6 +84,9 @@ export function renderChatList(list: HTMLUListElement, chats: Iterable<ChatState
             name,
             group ? h('span', { class: 'chat-count' }, ` · ${chat.memberCount}`) : null,
           ),
+          chat.updatedAt
+            ? h('time', { class: 'chat-time', datetime: chat.updatedAt }, shortTime(chat.updatedAt))
+            : null,
           h(
             'span',
             { class: 'chat-preview' },
@@ -102,4 +106,12 @@ export function renderChatList(list: HTMLUListElement, chats: Iterable<ChatState
       return h('li', {}, button);
     }),
   );
+}
+
+/** The time of today's messages, the day of older ones. */
+export function shortTime(iso: string): string {
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString()
+    ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : at.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }

@@ -1,14 +1,11 @@
 // Muting a chat (PUT /api/chats/:chatId/notifications): the open chat's bell menu (mute for 8 hours, for
 // a week, until turned back on; unmute), the "Muted" tag of the header and the mark of the chat list. A
 // chat's view may come without `notifications` (a server before them): then it is simply not muted.
-import type { ChatNotificationsView } from '../../src/contract/notifications.js';
-import { api } from './api';
-import type { ChatState } from './chat-list';
+import type { ChatNotificationsInput, ChatNotificationsView } from '@live-chat/client';
+import type { ChatState } from './chat-state';
 import { h } from './dom';
 import { actionsMenuButton, type PersonMenuItem } from './person-menu';
-
-/** The body of the PUT (the server's chatNotificationsSchema; its module is not for the browser). */
-export type ChatNotificationsInput = { level: 'all' } | { level: 'none'; mutedUntil: string | null };
+import { sdk } from './sdk';
 
 const HOUR = 3_600_000;
 const MUTES: { label: string; ms: number | null }[] = [
@@ -40,10 +37,7 @@ export async function setChatNotifications(
   chatId: string,
   input: ChatNotificationsInput,
 ): Promise<ChatNotificationsView> {
-  return api<ChatNotificationsView>(`/api/chats/${encodeURIComponent(chatId)}/notifications`, {
-    method: 'PUT',
-    body: input,
-  });
+  return sdk().api.setNotifications(chatId, input);
 }
 
 const SVG = 'http://www.w3.org/2000/svg';

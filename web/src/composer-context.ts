@@ -1,7 +1,8 @@
 // What the composer is doing besides writing a new message: answering one ("Replying to …") or editing
 // one of one's own ("Editing message"), shown in a bar above it with a cancel button (Escape cancels too).
-import type { Message } from './api';
+
 import { quoteText } from './message-bubble';
+import type { Message } from './sdk';
 
 export type ComposerMode =
   | { kind: 'reply'; message: Message }
@@ -102,7 +103,8 @@ export class ComposerContext {
     const mode = this.current;
     bar.hidden = !mode;
     composer.classList.toggle('editing', mode?.kind === 'edit');
-    send.textContent = mode?.kind === 'edit' ? 'Save' : 'Send';
+    send.setAttribute('aria-label', mode?.kind === 'edit' ? 'Save' : 'Send');
+    send.textContent = mode?.kind === 'edit' ? '✓' : '➤';
     if (!mode) return;
     const message = mode.message;
     const mine = message.sender.id === this.meId();

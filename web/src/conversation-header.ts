@@ -1,14 +1,17 @@
 // The open conversation's header (a direct chat: the peer, presence, the person's menu; a group: title,
 // member count, "Group info"; both: the notifications bell and a "Muted" tag), the notice above the composer (blocked, or no longer a member), and the
 // composer itself, closed in a group this user was removed from.
-import type { ChatNotificationsView } from '../../src/contract/notifications.js';
+import type { ChatNotificationsView } from '@live-chat/client';
 import { isBlocked } from './blocks';
-import { type ChatState, chatName, memberCountText, presenceDot } from './chat-list';
+import { chatName, memberCountText, presenceDot, shortTime } from './chat-list';
 import { muteMenuButton, muteTag } from './chat-mute';
+import type { ChatState } from './chat-state';
 import { h } from './dom';
+import { avatar } from './people';
 import { blockItem, personMenuButton } from './person-menu';
 
 export interface HeaderElements {
+  avatar: HTMLElement;
   name: HTMLElement;
   presence: HTMLElement;
   typing: HTMLElement;
@@ -29,14 +32,12 @@ export function renderConversationHeader(el: HeaderElements, chat: ChatState, ho
   const group = chat.type === 'GROUP';
   const meId = hooks.meId();
   el.name.textContent = chatName(chat, meId);
+  el.avatar.replaceChildren(avatar(el.name.textContent, group ? chat.avatar : chat.peer?.avatar));
   if (group) {
     el.presence.replaceChildren(chat.removed ? 'not a member' : memberCountText(chat.memberCount));
     el.typing.textContent = chat.typing ? 'Someone is typing…' : '';
   } else {
-    el.presence.replaceChildren(
-      presenceDot(chat.online),
-      chat.online ? ' online' : chat.online === false ? ' offline' : '',
-    );
+    el.presence.replaceChildren(presenceDot(chat.online), ` ${presenceText(chat)}`);
     el.typing.textContent = chat.typing ? `${chat.peer?.name ?? ''} is typing…` : '';
   }
   renderActions(el.actions, chat, hooks);
@@ -85,4 +86,11 @@ function setComposerClosed(composer: HTMLFormElement, closed: boolean): void {
   for (const control of composer.elements) {
     if ('disabled' in control) (control as HTMLButtonElement).disabled = closed;
   }
+}
+
+/** "online", "last seen" with a time (or a day), "offline", or nothing while unknown. */
+function presenceText(chat: ChatState): string {
+  if (chat.online) return 'online';
+  if (chat.online === null) return '';
+  return chat.lastSeenAt ? `last seen ${shortTime(chat.lastSeenAt)}` : 'offline';
 }

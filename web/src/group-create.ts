@@ -1,14 +1,14 @@
 // "New group": a title and the first members, then POST /api/chats; the new group opens.
-import type { CreatedGroupView } from '../../src/contract/views.js';
-import { api, type Chat, type PublicUser } from './api';
+import type { ChatView } from '@live-chat/client';
 import { h } from './dom';
 import { PeoplePicker } from './people-picker';
+import { type PublicUser, sdk } from './sdk';
 
 export interface GroupCreateOptions {
   known(): PublicUser[];
   meId(): string | undefined;
   /** The group exists: show it; `notice` says who could not be added, if anyone. */
-  created(chat: Chat, notice: string): void;
+  created(chat: ChatView, notice: string): void;
 }
 
 export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreateOptions): void {
@@ -18,6 +18,12 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     required: true,
     maxlength: 100,
     autocomplete: 'off',
+    'aria-describedby': 'group-create-title-error',
+  });
+  const titleError = h('p', { id: 'group-create-title-error', class: 'field-error' });
+  title.addEventListener('input', () => {
+    titleError.textContent = '';
+    title.removeAttribute('aria-invalid');
   });
   const picker = new PeoplePicker({
     id: 'group-create-people',
@@ -32,6 +38,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     { class: 'dialog-body', novalidate: true },
     h('h2', { id: 'group-create-heading' }, 'New group'),
     h('label', { class: 'field' }, 'Group title', title),
+    titleError,
     picker.element,
     error,
     h('div', { class: 'row dialog-actions' }, cancel, submit),
@@ -41,6 +48,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
 
   button.addEventListener('click', () => {
     title.value = '';
+    titleError.textContent = '';
     error.textContent = '';
     picker.reset();
     dialog.showModal();
@@ -51,7 +59,8 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     event.preventDefault();
     const name = title.value.trim();
     if (!name) {
-      error.textContent = 'Give the group a title.';
+      titleError.textContent = 'Give the group a title.';
+      title.setAttribute('aria-invalid', 'true');
       title.focus();
       return;
     }
@@ -59,10 +68,7 @@ export function setupGroupCreate(button: HTMLButtonElement, options: GroupCreate
     submit.disabled = true;
     error.textContent = '';
     try {
-      const chat = await api<CreatedGroupView>('/api/chats', {
-        method: 'POST',
-        body: { type: 'GROUP', title: name, memberIds: people.map((p) => p.id) },
-      });
+      const chat = await sdk().api.createGroup({ title: name, memberIds: people.map((p) => p.id) });
       const { notAdded, ...view } = chat;
       const names = people.filter((p) => notAdded.includes(p.id)).map((p) => p.name);
       dialog.close();

@@ -1,11 +1,11 @@
 // A group's member list (GET /api/chats/:chatId/members, page after page), kept current by the live
 // events; each other member has a menu: block or unblock, and what this user's role allows.
 import type { ChatRole, MemberView } from '../../src/contract/views.js';
-import { api, type Page } from './api';
 import { isBlocked } from './blocks';
 import { h } from './dom';
 import { avatar } from './people';
 import { blockItem, type PersonMenuItem, personMenuButton } from './person-menu';
+import { sdk } from './sdk';
 
 export interface MemberActions {
   meId(): string | undefined;
@@ -36,24 +36,11 @@ export class MemberList {
     this.render();
     let cursor: string | null = null;
     do {
-      const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
-      const page: Page<MemberView> = await api<Page<MemberView>>(
-        `/api/chats/${encodeURIComponent(chatId)}/members?${query}`,
-      );
+      const page = await sdk().api.members(chatId, { limit: 100, ...(cursor ? { cursor } : {}) });
       if (this.chatId !== chatId) return;
       for (const member of page.items) this.members.set(member.user.id, member);
       cursor = page.nextCursor;
     } while (cursor);
-    this.render();
-  }
-
-  added(members: MemberView[]): void {
-    for (const member of members) this.members.set(member.user.id, member);
-    this.render();
-  }
-
-  removed(userId: string): void {
-    this.members.delete(userId);
     this.render();
   }
 

@@ -1,19 +1,20 @@
 // The group info panel: the title (renamed by admins), the members with their menus, adding people
 // (admins), and leaving. It follows the live events while it is open.
-import type { ChatRole, MembersAddedView, MemberView, OwnerChangedView } from '../../src/contract/views.js';
-import { api, type Chat, type PublicUser } from './api';
-import { type ChatState, memberCountText } from './chat-list';
+import type { ChatView } from '@live-chat/client';
+import { memberCountText } from './chat-list';
+import type { ChatState } from './chat-state';
 import { h } from './dom';
 import { MemberList } from './group-members';
 import { canManage } from './group-state';
 import { PeoplePicker } from './people-picker';
+import { type PublicUser, sdk } from './sdk';
 
 export interface GroupPanelOptions {
   chat(chatId: string): ChatState | undefined;
   meId(): string | undefined;
   known(): PublicUser[];
   /** The server's view of the chat after a change made here. */
-  update(view: Chat): void;
+  update(view: ChatView): void;
   /** This user left the group. */
   left(chatId: string): void;
 }
@@ -40,28 +41,23 @@ export class GroupPanel {
   private readonly picker: PeoplePicker;
 
   constructor(private readonly options: GroupPanelOptions) {
-    const path = () => `/api/chats/${encodeURIComponent(this.chatId ?? '')}`;
+    const api = () => sdk().api;
+    const chatId = () => this.chatId ?? '';
     this.members = new MemberList({
       meId: options.meId,
       myRole: () => this.chat()?.role ?? null,
       report: (error) => this.report(error),
       remove: async (member) => {
-        await api<void>(`${path()}/members/${encodeURIComponent(member.user.id)}`, { method: 'DELETE' });
+        await api().removeMember(chatId(), member.user.id);
         this.say(`${member.user.name} was removed.`);
       },
       setRole: async (member, role) => {
-        const view = await api<MemberView>(`${path()}/members/${encodeURIComponent(member.user.id)}`, {
-          method: 'PATCH',
-          body: { role },
-        });
+        const view = await api().setRole(chatId(), member.user.id, role);
         this.members.roleChanged(view.user.id, view.role);
       },
       makeOwner: async (member) => {
         if (!window.confirm(`Make ${member.user.name} the owner? You will be an admin.`)) return;
-        const view = await api<OwnerChangedView>(`${path()}/owner`, {
-          method: 'POST',
-          body: { userId: member.user.id },
-        });
+        const view = await api().transferOwner(chatId(), member.user.id);
         this.members.roleChanged(view.owner.user.id, view.owner.role);
         this.members.roleChanged(view.previousOwner.user.id, view.previousOwner.role);
       },
@@ -114,7 +110,7 @@ export class GroupPanel {
       const title = this.titleInput.value.trim();
       if (!title) return;
       void this.run(async () => {
-        options.update(await api<Chat>(path(), { method: 'PATCH', body: { title } }));
+        options.update(await api().updateGroup(chatId(), { title }));
         this.say('Renamed.');
       });
     });
@@ -125,10 +121,10 @@ export class GroupPanel {
         return;
       }
       void this.run(async () => {
-        const result = await api<MembersAddedView>(`${path()}/members`, {
-          method: 'POST',
-          body: { userIds: people.map((p) => p.id) },
-        });
+        const result = await api().addMembers(
+          chatId(),
+          people.map((p) => p.id),
+        );
         this.picker.reset();
         const names = (ids: string[]) => people.filter((p) => ids.includes(p.id)).map((p) => p.name);
         const notAdded = names(result.notAdded);
@@ -143,12 +139,12 @@ export class GroupPanel {
       });
     });
     this.leave.addEventListener('click', () => {
-      const chatId = this.chatId;
-      if (!chatId || !window.confirm('Leave this group?')) return;
+      const leaving = this.chatId;
+      if (!leaving || !window.confirm('Leave this group?')) return;
       void this.run(async () => {
-        await api<void>(`${path()}/leave`, { method: 'POST' });
+        await api().leave(leaving);
         this.dialog.close();
-        options.left(chatId);
+        options.left(leaving);
       });
     });
   }
@@ -190,16 +186,9 @@ export class GroupPanel {
     this.members.render();
   }
 
-  memberAdded(chatId: string, members: MemberView[]): void {
-    if (this.isOpenFor(chatId)) this.members.added(members);
-  }
-
-  memberRemoved(chatId: string, userId: string): void {
-    if (this.isOpenFor(chatId)) this.members.removed(userId);
-  }
-
-  roleChanged(chatId: string, userId: string, role: ChatRole): void {
-    if (this.isOpenFor(chatId)) this.members.roleChanged(userId, role);
+  /** Someone joined, left or changed role: the member list is read again. */
+  membersChanged(chatId: string): void {
+    if (this.isOpenFor(chatId)) void this.members.load(chatId).catch((error) => this.report(error));
   }
 
   private chat(): ChatState | undefined {

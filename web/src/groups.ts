@@ -1,58 +1,50 @@
-// Groups and blocking wired to the rest of the client: "New group", the info panel, the live group
-// events, system messages applied to the chat they belong to, and leaving.
-import type { Socket } from 'socket.io-client';
-import type { Chat, Message, PublicUser } from './api';
+// Groups and blocking wired to the rest of the client: "New group", the info panel (which reads its
+// members again when the store brings a membership change), and leaving.
+import type { ChatClient } from '@live-chat/client';
 import { loadBlocks, onBlocksChange } from './blocks';
-import type { ChatState } from './chat-list';
+import type { ChatExtras } from './chat-state';
 import { setupGroupCreate } from './group-create';
-import { listenToGroupEvents } from './group-events';
 import { GroupPanel } from './group-panel';
-import { applySystemMessage } from './group-state';
+import type { PublicUser } from './sdk';
 
 export interface GroupsHost {
-  chats: Map<string, ChatState>;
-  meId(): string | undefined;
-  openChatId(): string | null;
-  upsertChat(chat: Chat): ChatState;
-  openChat(chatId: string): Promise<void>;
-  /** Closes the open conversation (back to the list). */
-  closeChat(): void;
-  receive(message: Message): void;
-  /** Draws the chat list and the open conversation's header again. */
+  client: ChatClient;
+  chats: ChatExtras;
+  openChat(chatId: string): void;
+  /** Closes the open conversation if it is this chat (back to the list). */
+  closeChat(chatId: string): void;
+  /** Draws the chat list and the open conversation again. */
   render(): void;
   status(text: string): void;
 }
 
-export function setupGroups(host: GroupsHost, newGroup: HTMLButtonElement) {
-  const known = (): PublicUser[] =>
-    [...host.chats.values()].flatMap((c) => (c.peer && c.peer.id !== host.meId() ? [c.peer] : []));
+const MEMBERSHIP = new Set(['member_added', 'member_removed', 'member_role_changed']);
 
-  /** A group this user left: out of the list, and closed if open. */
-  const dropChat = (chatId: string) => {
-    host.chats.delete(chatId);
-    if (host.openChatId() === chatId) host.closeChat();
-    host.render();
-  };
+export function setupGroups(host: GroupsHost, newGroup: HTMLButtonElement) {
+  const { client } = host;
+  const meId = () => client.user.id;
+  const known = (): PublicUser[] =>
+    host.chats.all().flatMap((c) => (c.peer && c.peer.id !== meId() ? [c.peer] : []));
 
   const panel: GroupPanel = new GroupPanel({
-    chat: (chatId) => host.chats.get(chatId),
-    meId: host.meId,
+    chat: (chatId) => host.chats.state(chatId),
+    meId,
     known,
     update: (view) => {
-      host.upsertChat(view);
-      host.render();
-      panel.render();
+      client.store.setChat(view);
+      client.store.flush();
     },
-    left: dropChat,
+    left: (chatId) => host.closeChat(chatId),
   });
 
   setupGroupCreate(newGroup, {
     known,
-    meId: host.meId,
-    created: (chat, notice) => {
-      host.upsertChat(chat);
-      host.render();
-      void host.openChat(chat.id).then(() => notice && host.status(notice));
+    meId,
+    created: (view, notice) => {
+      client.store.setChat(view);
+      client.store.flush();
+      host.openChat(view.id);
+      if (notice) host.status(notice);
     },
   });
 
@@ -61,30 +53,25 @@ export function setupGroups(host: GroupsHost, newGroup: HTMLButtonElement) {
     panel.render();
   });
 
-  return {
-    panel,
-    /** Signed in: the blocks, for the Block / Unblock choices and marks. */
-    signedIn: () => void loadBlocks().catch(() => {}),
-    listen: (socket: Socket) =>
-      listenToGroupEvents(socket, {
-        chat: (chatId) => host.chats.get(chatId),
-        meId: host.meId,
-        receive: host.receive,
-        changed: host.render,
-        left: dropChat,
-        panel,
-      }),
-    /** A new message of a known chat (live or from sync): true when it took the chat off the list. */
-    received(chat: ChatState, message: Message): boolean {
-      if (message.kind !== 'system') return false;
-      applySystemMessage(chat, message, host.meId());
-      if (chat.removed === 'left') {
-        dropChat(chat.id);
-        return true;
-      }
-      host.render();
+  // The newest seq looked at per chat, so only new system messages make the panel read its members again.
+  const seen = new Map<string, number>();
+  client.store.on('change', (chatIds) => {
+    for (const chatId of chatIds) {
+      const last = client.store.chat(chatId)?.lastMessage;
+      const before = seen.get(chatId) ?? 0;
+      if (!last || last.seq <= before) continue;
+      seen.set(chatId, last.seq);
+      const changed = client.store
+        .messages(chatId)
+        .some((m) => m.seq > before && !!m.event && MEMBERSHIP.has(m.event.type));
+      const gone = host.chats.state(chatId)?.removed === 'left';
+      if (gone) {
+        panel.close();
+        host.closeChat(chatId);
+      } else if (changed) panel.membersChanged(chatId);
       panel.render();
-      return false;
-    },
-  };
+    }
+  });
+  void loadBlocks().catch(() => {});
+  return panel;
 }

@@ -1,5 +1,5 @@
-import { api, type Message } from './api';
 import { h } from './dom';
+import { type Message, sdk } from './sdk';
 import { mediaUrlOf, safeUrl, UPLOAD_PATH, youTubeId } from './urls';
 
 const links = new Map<string, { url: string; expiresAt: number }>();
@@ -13,7 +13,7 @@ export async function playableUrl(url: URL): Promise<string | null> {
   if (!id) return url.href;
   const cached = links.get(id);
   if (cached && cached.expiresAt - Date.now() > 60_000) return cached.url;
-  const link = await api<{ url: string; expiresAt: string }>(`/api/media/${id}/link`);
+  const link = await sdk().api.mediaLink(id);
   // Relative unless the service has a PUBLIC_URL.
   const signed = safeUrl(link.url, location.origin);
   if (!signed) return null;
@@ -29,10 +29,11 @@ export function renderMedia(message: Message): HTMLElement {
     box.append(h('span', { class: 'muted' }, '(unsupported link)'));
     return box;
   }
+  // Only a link with no player shows as one, by its host: a player needs no raw URL under it.
   const link = h(
     'a',
     { href: url.href, target: '_blank', rel: 'noopener noreferrer', class: 'media-link' },
-    url.href,
+    `Open link (${url.host})`,
   );
   const videoId = message.mediaType === 'VIDEO' ? youTubeId(url) : null;
   if (videoId) {
@@ -71,7 +72,6 @@ export function renderMedia(message: Message): HTMLElement {
         if (src) player.src = src;
       })
       .catch(() => box.append(h('span', { class: 'error' }, ' (cannot load media)')));
-  }
-  box.append(link);
+  } else box.append(link);
   return box;
 }

@@ -1,8 +1,8 @@
 // One message of the conversation as a list item: rendered once, then updated in place when the message
 // changes (its media player is never rebuilt, so a playing video keeps playing through an edit or a reaction).
 import type { ReactionSummary, ReplyPreview } from '../../src/contract/views.js';
-import type { Message } from './api';
 import { h } from './dom';
+import type { Message } from './sdk';
 import { isSystem, renderSystemMessage } from './system-message';
 
 export interface BubbleHooks {

@@ -1,9 +1,10 @@
 // The menu of a message: one "Message actions" button per message opens it. A menu button as ARIA
 // describes it (arrow keys, Home/End, Escape and Tab), a popup beside the button on a wide screen and a
 // sheet at the bottom on a phone; a tap outside closes it.
-import type { Message } from './api';
+
 import { h } from './dom';
 import { moveMenuFocus } from './menu-keys';
+import type { Message } from './sdk';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
 
@@ -18,7 +19,7 @@ export interface MenuActions {
 }
 
 const MENU_ID = 'message-menu';
-const PHONE = '(max-width: 700px)';
+const PHONE = '(max-width: 767px)';
 
 let open: { menu: HTMLElement; backdrop: HTMLElement; button: HTMLButtonElement } | null = null;
 

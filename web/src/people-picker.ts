@@ -1,8 +1,9 @@
 // Choosing people (for a new group, or to add to one): the same lookup as "Find people" (name or email),
 // the people one already chats with, or a user id pasted as it is. The chosen ones show as chips.
-import type { PublicUser } from './api';
+
 import { h } from './dom';
 import { avatar, findPeople, isUserId } from './people';
+import type { PublicUser } from './sdk';
 
 export interface PickerOptions {
   /** Unique per picker on the page: the ids of its input and lists. */

@@ -1,7 +1,7 @@
 // People: the lookup behind "Find people" and every member picker, and the small round avatar (a picture
 // when the URL is http(s), else initials) shown beside a person or a group.
-import { api, type PublicUser } from './api';
 import { h } from './dom';
+import { type PublicUser, sdk } from './sdk';
 import { safeUrl } from './urls';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,9 +13,7 @@ export function isUserId(text: string): boolean {
 
 /** `GET /api/users?q=`: people by name or email. */
 export async function findPeople(q: string, limit = 10): Promise<PublicUser[]> {
-  const { items } = await api<{ items: PublicUser[] }>(
-    `/api/users?${new URLSearchParams({ q, limit: String(limit) })}`,
-  );
+  const { items } = await sdk().api.searchUsers({ q, limit });
   return items;
 }
 

@@ -3,10 +3,11 @@
 // describes it: arrow keys, Home/End, Escape and Tab; a popup beside the button on a wide screen, a sheet
 // at the bottom on a phone. Inside a modal dialog it opens in that dialog (everything outside a modal
 // dialog is inert).
-import type { PublicUser } from './api';
+
 import { block, isBlocked, unblock } from './blocks';
 import { h } from './dom';
 import { moveMenuFocus } from './menu-keys';
+import type { PublicUser } from './sdk';
 
 export interface PersonMenuItem {
   label: string;
@@ -14,7 +15,7 @@ export interface PersonMenuItem {
   danger?: boolean;
 }
 
-const PHONE = '(max-width: 700px)';
+const PHONE = '(max-width: 767px)';
 let open: { menu: HTMLElement; backdrop: HTMLElement; button: HTMLButtonElement } | null = null;
 
 /** "Block Ann" or "Unblock Ann", as the person is now; `report` hears a failure. */

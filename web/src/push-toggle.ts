@@ -1,6 +1,6 @@
 // "Turn on notifications" / "Turn off notifications" for this device, with a line that says where it
 // stands: on, off, blocked by the browser, not supported here, or why turning it on or off failed.
-import { ApiError } from './api';
+import { ChatError } from '@live-chat/client';
 import {
   dropBrowserSubscription,
   type PushState,
@@ -93,7 +93,7 @@ export class PushToggle {
 
 /** The server's message, or what the browser's push service said. */
 function reason(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
+  if (error instanceof ChatError) return error.message;
   if (error instanceof DOMException) return `the browser's push service refused (${error.message}).`;
   return error instanceof Error ? error.message : String(error);
 }

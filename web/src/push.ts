@@ -1,7 +1,7 @@
 // Web Push for this device: the browser's subscription (pushManager) and the server's copy of it
 // (POST / DELETE /api/push/subscriptions). Only `turnOnPush` asks the user, and only from a click.
-import type { PushKeyView, PushSubscriptionView } from '../../src/contract/notifications.js';
-import { api } from './api';
+import type { PushSubscriptionInput } from '@live-chat/client';
+import { sdk } from './sdk';
 import { activeWorker, registerWorker, workerUnsupported } from './worker';
 
 /** Where push stands on this device. */
@@ -37,7 +37,7 @@ export async function resendSubscription(): Promise<boolean> {
   if (pushUnsupported() || Notification.permission !== 'granted') return false;
   const current = await subscription();
   if (!current) return false;
-  await api<PushSubscriptionView>('/api/push/subscriptions', { method: 'POST', body: current.toJSON() });
+  await sdk().api.subscribePush(current.toJSON() as PushSubscriptionInput);
   return true;
 }
 
@@ -52,10 +52,7 @@ export async function turnOnPush(): Promise<PushState> {
   const permission = await Notification.requestPermission();
   if (permission === 'denied') return 'blocked';
   if (permission !== 'granted') return 'off';
-  const [registration, { publicKey }] = await Promise.all([
-    activeWorker(),
-    api<PushKeyView>('/api/push/key'),
-  ]);
+  const [registration, { publicKey }] = await Promise.all([activeWorker(), sdk().api.pushKey()]);
   const key = bytesOfBase64url(publicKey);
   let current = await registration.pushManager.getSubscription();
   // Made with another key (the server's changed): it cannot get this server's pushes.
@@ -65,7 +62,7 @@ export async function turnOnPush(): Promise<PushState> {
   }
   current ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
   try {
-    await api<PushSubscriptionView>('/api/push/subscriptions', { method: 'POST', body: current.toJSON() });
+    await sdk().api.subscribePush(current.toJSON() as PushSubscriptionInput);
   } catch (error) {
     await current.unsubscribe().catch(() => {});
     throw error;
@@ -79,7 +76,7 @@ export async function turnOffPush(): Promise<PushState> {
   if (current) {
     const { endpoint } = current;
     await current.unsubscribe();
-    await api<void>('/api/push/subscriptions', { method: 'DELETE', body: { endpoint } });
+    await sdk().api.unsubscribePush(endpoint);
   }
   return pushState();
 }

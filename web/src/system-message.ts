@@ -1,7 +1,8 @@
 // A group's system message ("Ann added Bob"): a centered notice with its sentence as plain text, no
 // sender, no menu, no reactions (nobody can edit, delete or react to one).
-import type { Message } from './api';
+
 import { h } from './dom';
+import type { Message } from './sdk';
 
 export function isSystem(message: Message): boolean {
   return message.kind === 'system';
