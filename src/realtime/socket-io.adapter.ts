@@ -1,9 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
+import type { RedisClient } from '../redis/redis.js';
 import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
 import { SlowConsumers } from './slow-consumers.js';
@@ -12,13 +13,15 @@ import { type BacklogConnection, dropConnection, WriteBacklog } from './write-ba
 /**
  * Socket.IO on the HTTP port, configured from AppConfig and after Socket.IO's own tuning advice.
  * With Redis, Socket.IO's Redis streams adapter carries broadcasts between instances (and supports
- * connection-state recovery); chat messages themselves skip it (see RealtimeEmitter.deliver).
+ * connection-state recovery); chat messages themselves skip it (see RealtimeEmitter.deliver). On a
+ * Redis Cluster its stream is one key (one master) and its pub/sub is sharded, so what it publishes
+ * reaches the master of its channel only, not every node.
  */
 export class ChatSocketAdapter extends IoAdapter {
   constructor(
     private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
   ) {
     super(app);
   }
@@ -30,6 +33,7 @@ export class ChatSocketAdapter extends IoAdapter {
           streamName: `${this.config.redis.prefix}:socket.io`,
           channelPrefix: `${this.config.redis.prefix}:socket.io`,
           sessionKeyPrefix: `${this.config.redis.prefix}:socket.io:session:`,
+          useShardedPubSub: this.redis instanceof Cluster,
         })
       : recoveryMs > 0
         ? TrimmedSessionAdapter

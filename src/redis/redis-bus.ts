@@ -1,19 +1,27 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from './redis.js';
 
 type Handler = (message: unknown) => void;
 
-/** Pub/sub between instances: JSON messages on prefixed channels, one subscriber connection for all. */
+/**
+ * Pub/sub between instances: JSON messages on channels named like keys (`key`, `taggedKey`), one
+ * subscriber connection for all (on a cluster, one per master holding a channel of ours).
+ *
+ * On a cluster every channel is sharded (SPUBLISH/SSUBSCRIBE): a message goes to the one master that owns
+ * its channel's slot, where classic PUBLISH would copy it to every node of the cluster; so pub/sub traffic
+ * does not grow with the number of nodes. Messages of one channel keep their order, as on a single Redis.
+ */
 export class RedisBus {
   private readonly handlers = new Map<string, Handler>();
 
   private constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
     readonly prefix: string,
     private readonly logger: Logger,
   ) {
-    sub.on('message', (channel: string, text: string) => {
+    const onMessage = (channel: string, text: string) => {
       const handler = this.handlers.get(channel);
       if (!handler) return;
       try {
@@ -21,27 +29,44 @@ export class RedisBus {
       } catch (err) {
         logger.warn({ err, channel }, 'bad message on Redis channel');
       }
-    });
+    };
+    sub.on('message', onMessage);
+    sub.on('smessage', onMessage);
   }
 
-  static async open(pub: Redis, prefix: string, logger: Logger): Promise<RedisBus> {
+  static async open(pub: RedisClient, prefix: string, logger: Logger): Promise<RedisBus> {
     const sub = pub.duplicate();
     sub.on('error', (err) => logger.warn({ err: err.message }, 'Redis subscriber connection error'));
     return new RedisBus(pub, sub, prefix, logger);
+  }
+
+  get cluster(): boolean {
+    return this.pub instanceof Cluster;
   }
 
   key(...parts: string[]): string {
     return [this.prefix, ...parts].join(':');
   }
 
+  /**
+   * A key in the hash slot of `tag`: on a cluster, every key of one tag lives on one master, so they can
+   * be read and written together (MULTI, several keys in one command).
+   */
+  taggedKey(tag: string, ...parts: string[]): string {
+    return [`{${this.prefix}:${tag}}`, ...parts].join(':');
+  }
+
+  /** `channel`: a name from `key` or `taggedKey`. */
   async subscribe(channel: string, handler: Handler): Promise<void> {
-    const name = this.key(channel);
-    this.handlers.set(name, handler);
-    await this.sub.subscribe(name);
+    this.handlers.set(channel, handler);
+    if (this.cluster) await this.sub.ssubscribe(channel);
+    else await this.sub.subscribe(channel);
   }
 
   publish(channel: string, message: unknown): void {
-    this.pub.publish(this.key(channel), JSON.stringify(message)).catch((err: unknown) => {
+    const text = JSON.stringify(message);
+    const sent = this.cluster ? this.pub.spublish(channel, text) : this.pub.publish(channel, text);
+    sent.catch((err: unknown) => {
       this.logger.warn({ err, channel }, 'Redis publish failed');
     });
   }
@@ -52,9 +77,11 @@ export class RedisBus {
    */
   onSubscriberReady(listener: () => void): void {
     this.sub.on('ready', listener);
+    // A cluster stays ready while one master is away; its sharded subscribers are back once it is.
+    if (this.sub instanceof Cluster) this.sub.on('subscribersReady', listener);
   }
 
-  get client(): Redis {
+  get client(): RedisClient {
     return this.pub;
   }
 
