@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisClient } from './redis.js';
 
 type Handler = (message: unknown) => void;
+
+const PROBE_EVERY_MS = 5000;
 
 /**
  * Pub/sub between instances: JSON messages on channels named like keys (`key`, `taggedKey`), one
@@ -11,9 +14,17 @@ type Handler = (message: unknown) => void;
  * On a cluster every channel is sharded (SPUBLISH/SSUBSCRIBE): a message goes to the one master that owns
  * its channel's slot, where classic PUBLISH would copy it to every node of the cluster; so pub/sub traffic
  * does not grow with the number of nodes. Messages of one channel keep their order, as on a single Redis.
+ *
+ * ioredis resubscribes sharded channels by itself when masters change, but a failover can leave a channel
+ * unsubscribed without any event saying so. So on a cluster each channel carries a probe of ours from
+ * time to time: a probe that does not come back means the channel is subscribed again, and the
+ * `onSubscriberReady` listeners reload what they kept from it.
  */
 export class RedisBus {
   private readonly handlers = new Map<string, Handler>();
+  private readonly probe = { token: randomUUID(), pending: new Set<string>() };
+  private readonly readyListeners: (() => void)[] = [];
+  private probeTimer?: NodeJS.Timeout;
 
   private constructor(
     private readonly pub: RedisClient,
@@ -25,13 +36,19 @@ export class RedisBus {
       const handler = this.handlers.get(channel);
       if (!handler) return;
       try {
-        handler(JSON.parse(text));
+        const message = JSON.parse(text);
+        if (message?.probe !== undefined) {
+          if (message.probe === this.probe.token) this.probe.pending.delete(channel);
+          return;
+        }
+        handler(message);
       } catch (err) {
         logger.warn({ err, channel }, 'bad message on Redis channel');
       }
     };
     sub.on('message', onMessage);
     sub.on('smessage', onMessage);
+    if (this.cluster) this.probeTimer = setInterval(() => void this.checkChannels(), PROBE_EVERY_MS).unref();
   }
 
   static async open(pub: RedisClient, prefix: string, logger: Logger): Promise<RedisBus> {
@@ -77,8 +94,27 @@ export class RedisBus {
    */
   onSubscriberReady(listener: () => void): void {
     this.sub.on('ready', listener);
-    // A cluster stays ready while one master is away; its sharded subscribers are back once it is.
-    if (this.sub instanceof Cluster) this.sub.on('subscribersReady', listener);
+    this.readyListeners.push(listener);
+  }
+
+  private async checkChannels(): Promise<void> {
+    const lost = [...this.probe.pending];
+    this.probe.pending.clear();
+    if (lost.length > 0) {
+      this.logger.warn({ channels: lost }, 'Redis channels lost their subscription: subscribing again');
+      try {
+        await Promise.all(lost.map((channel) => (this.sub as Cluster).ssubscribe(channel)));
+        for (const listener of this.readyListeners) listener();
+      } catch (err) {
+        this.logger.warn({ err }, 'Redis subscribe failed');
+        for (const channel of lost) this.probe.pending.add(channel);
+        return;
+      }
+    }
+    for (const channel of this.handlers.keys()) {
+      this.probe.pending.add(channel);
+      this.publish(channel, { probe: this.probe.token });
+    }
   }
 
   get client(): RedisClient {
@@ -86,6 +122,7 @@ export class RedisBus {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.probeTimer);
     await this.sub.quit().catch(() => this.sub.disconnect());
   }
 }
