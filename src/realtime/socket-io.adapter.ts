@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Cluster } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
-import type { RedisClient } from '../redis/redis.js';
+import { type RedisClient, subscriberOf } from '../redis/redis.js';
 import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
 import { SlowConsumers } from './slow-consumers.js';
@@ -26,10 +26,15 @@ export class ChatSocketAdapter extends IoAdapter {
     super(app);
   }
 
+  // On a cluster, the adapter's own client: its stream reads loop on errors, so its commands must wait
+  // out an outage in the offline queue rather than fail at once as the service's own commands do.
+  private adapterClient?: RedisClient;
+
   override createIOServer(port: number, options?: Partial<ServerOptions>) {
     const recoveryMs = this.config.connectionRecoverySeconds * 1000;
+    if (this.redis instanceof Cluster) this.adapterClient ??= subscriberOf(this.redis);
     const adapter = this.redis
-      ? createAdapter(this.redis, {
+      ? createAdapter(this.adapterClient ?? this.redis, {
           streamName: `${this.config.redis.prefix}:socket.io`,
           channelPrefix: `${this.config.redis.prefix}:socket.io`,
           sessionKeyPrefix: `${this.config.redis.prefix}:socket.io:session:`,
@@ -57,6 +62,11 @@ export class ChatSocketAdapter extends IoAdapter {
     });
     this.boundWrites(server);
     return server;
+  }
+
+  override async dispose(): Promise<void> {
+    await this.adapterClient?.quit().catch(() => this.adapterClient?.disconnect());
+    await super.dispose();
   }
 
   /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */

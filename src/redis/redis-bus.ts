@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisClient } from './redis.js';
+import { type RedisClient, subscriberOf } from './redis.js';
 
 type Handler = (message: unknown) => void;
 
@@ -25,6 +25,7 @@ export class RedisBus {
   private readonly probe = { token: randomUUID(), pending: new Set<string>() };
   private readonly readyListeners: (() => void)[] = [];
   private probeTimer?: NodeJS.Timeout;
+  private checking = false;
 
   private constructor(
     private readonly pub: RedisClient,
@@ -52,7 +53,7 @@ export class RedisBus {
   }
 
   static async open(pub: RedisClient, prefix: string, logger: Logger): Promise<RedisBus> {
-    const sub = pub.duplicate();
+    const sub = subscriberOf(pub);
     sub.on('error', (err) => logger.warn({ err: err.message }, 'Redis subscriber connection error'));
     return new RedisBus(pub, sub, prefix, logger);
   }
@@ -98,6 +99,17 @@ export class RedisBus {
   }
 
   private async checkChannels(): Promise<void> {
+    // A resubscription waits while the cluster is down: one check at a time.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.probeChannels();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async probeChannels(): Promise<void> {
     const lost = [...this.probe.pending];
     this.probe.pending.clear();
     if (lost.length > 0) {

@@ -26,10 +26,11 @@ export async function openRedis(
   const redis: RedisClient = settings.cluster
     ? new Cluster(settings.nodes, {
         lazyConnect: true,
-        enableOfflineQueue: true,
+        // While the cluster is down (a master missing, no replica), the client reconnects and cannot get
+        // ready: a queued command would wait for as long as the outage lasts. It fails at once instead, so
+        // the caller answers SERVICE_UNAVAILABLE. The subscribers (`subscriberOf`) queue theirs.
+        enableOfflineQueue: false,
         enableAutoPipelining: true,
-        // SSUBSCRIBE needs a subscriber connection on each master: the one that owns the channel's slot.
-        shardedSubscribers: true,
         // Nodes found through the seeds take the seeds' credentials and TLS.
         redisOptions: { ...options, ...credentialsOf(settings.nodes[0]!) },
         // A master that comes back (a restart with no replica) is found again by the periodic slot refresh.
@@ -62,6 +63,16 @@ function credentialsOf(url: string): { username?: string; password?: string; tls
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/**
+ * A client of its own for pub/sub (and for the Socket.IO adapter's blocking stream reads): on a cluster
+ * with a subscriber connection on each master, for SSUBSCRIBE, and commands queued while it reconnects.
+ */
+export function subscriberOf(redis: RedisClient): RedisClient {
+  return redis instanceof Cluster
+    ? redis.duplicate([], { shardedSubscribers: true, enableOfflineQueue: true })
+    : redis.duplicate();
 }
 
 /** Where Redis is, without credentials, for the log. */

@@ -9,7 +9,7 @@ import {
   startRedisCluster,
   type TestRedisCluster,
 } from '../support/redis-cluster.js';
-import { type ClientSocket, connect, emitAck, type SendAck } from '../support/socket.js';
+import { type ClientSocket, connect, type SendAck } from '../support/socket.js';
 import { inbox } from './inbox.js';
 import { condensedLog } from './log-summary.js';
 
@@ -121,8 +121,11 @@ describe.skipIf(!databaseUrl || (!available && !required))(
       expect([await readiness(one), await readiness(two)], 'not ready while a master is missing').toEqual([
         503, 503,
       ]);
-      // Typing needs Redis: refused with the catalog's error, not left unanswered or INTERNAL.
-      const typing = (await emitAck(b2, 'chat:typing', { chatId, isTyping: true })) as {
+      // Typing needs Redis: refused with the catalog's error, not left unanswered or INTERNAL. (Each of its
+      // Redis commands is refused only after the client's retries: the wait is the safety net's.)
+      const typing = (await b2
+        .timeout(WAIT_MS)
+        .emitWithAck('chat:typing', { chatId, isTyping: true })) as unknown as {
         ok: boolean;
         error?: { code: string };
       };
