@@ -48,7 +48,7 @@ export async function createApp(
       );
     }
     config = await settle(boot, database, logger);
-    redis = config.redis.url ? await openRedis(config.redis.url, logger) : null;
+    redis = config.redis.url ? await openRedis({ ...config.redis, url: config.redis.url }, logger) : null;
     bus = redis ? await RedisBus.open(redis, config.redis.prefix, logger) : null;
   } catch (error) {
     redis?.disconnect();
@@ -59,7 +59,9 @@ export async function createApp(
     {
       database: database.kind === 'postgres' ? 'PostgreSQL' : 'embedded PGlite',
       databaseAt: database.description,
-      redis: config.redis.url ? `Redis at ${redactUrl(config.redis.url)}` : 'in-memory (single process)',
+      redis: config.redis.url
+        ? `Redis${config.redis.cluster ? ' Cluster' : ''} at ${redactUrl(config.redis.url)}`
+        : 'in-memory (single process)',
       instanceId: config.instanceId,
     },
     'storage ready',

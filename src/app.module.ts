@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { BlocksModule } from './blocks/blocks.module.js';
@@ -19,6 +18,7 @@ import { MediaModule } from './media/media.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import type { RedisClient } from './redis/redis.js';
 import { RedisModule } from './redis/redis.module.js';
 import type { RedisBus } from './redis/redis-bus.js';
 import { UsersModule } from './users/users.module.js';
@@ -27,7 +27,7 @@ export interface AppResources {
   config: AppConfig;
   logger: Logger;
   database: DatabaseHandle;
-  redis: Redis | null;
+  redis: RedisClient | null;
   bus: RedisBus | null;
   clock: Clock;
   pushCa?: string;

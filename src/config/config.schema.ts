@@ -63,6 +63,8 @@ export const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
+  // With REDIS_URL naming the cluster's seed nodes, separated by commas.
+  REDIS_CLUSTER: flag(),
   // The seed's own .env names Redis by host and port; REDIS_URL wins when both are given.
   REDIS_HOST: optionalText(),
   REDIS_PORT: z.coerce.number().int().min(1).max(65535).optional(),

@@ -25,8 +25,11 @@ export interface BootConfig {
   dataDir: string;
   /** messagePartitions: MESSAGE_PARTITIONS, applied by the migration that creates the message tables. */
   database: { url?: string; poolSize: number; messagePartitions: number };
-  /** `prefix` starts every Redis key and channel, so several deployments can share one Redis. */
-  redis: { url?: string; prefix: string };
+  /**
+   * `prefix` starts every Redis key and channel, so several deployments can share one Redis. With
+   * `cluster`, `url` is the comma-separated list of seed nodes and `nodes` holds them one by one.
+   */
+  redis: { url?: string; prefix: string; cluster: boolean; nodes: string[] };
   jwt: {
     /** From JWT_SECRET; unset: a generated one is kept in the database, shared by every instance on it. */
     configuredSecret?: Uint8Array;
@@ -128,7 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
       poolSize: env.DATABASE_POOL_SIZE,
       messagePartitions: env.MESSAGE_PARTITIONS,
     },
-    redis: { url: redisUrl, prefix: env.REDIS_PREFIX },
+    redis: { url: redisUrl, prefix: env.REDIS_PREFIX, ...redisNodes(redisUrl, env.REDIS_CLUSTER) },
     jwt: {
       configuredSecret: env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : undefined,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL,
@@ -200,6 +203,39 @@ function redisUrlOfHostAndPort(env: Env): string | undefined {
   if (!env.REDIS_HOST && env.REDIS_PORT === undefined) return undefined;
   const host = env.REDIS_HOST ?? '127.0.0.1';
   return `redis://${host.includes(':') ? `[${host}]` : host}:${env.REDIS_PORT ?? 6379}`;
+}
+
+/** The seed nodes of a cluster, each a `redis://host:port` URL; one node outside cluster mode. */
+function redisNodes(url: string | undefined, cluster: boolean): { cluster: boolean; nodes: string[] } {
+  const fail = (message: string) => {
+    throw new ConfigError(`Invalid configuration:\n  ${message}`);
+  };
+  if (!url) {
+    if (cluster) fail('REDIS_CLUSTER: true needs REDIS_URL (the seed nodes, separated by commas)');
+    return { cluster: false, nodes: [] };
+  }
+  const nodes = url.split(',').map((node) => node.trim());
+  if (!cluster && nodes.length > 1) {
+    fail('REDIS_URL: a list of nodes is a Redis Cluster: set REDIS_CLUSTER=true, or give one URL');
+  }
+  const protocols = new Set<string>();
+  for (const node of nodes) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(node);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || !parsed.hostname) {
+      fail(`REDIS_URL: "${node || '(empty)'}" is not a redis://host:port URL`);
+    }
+    if (cluster && parsed!.pathname.length > 1 && parsed!.pathname !== '/0') {
+      fail(`REDIS_URL: a cluster has database 0 only, not ${parsed!.pathname.slice(1)} ("${node}")`);
+    }
+    protocols.add(parsed!.protocol);
+  }
+  if (protocols.size > 1) fail('REDIS_URL: the seed nodes must all use redis:// or all rediss://');
+  return { cluster, nodes };
 }
 
 // A variable someone set on purpose and the service does not read is a silent misconfiguration: say so.

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { AppError } from '../common/errors/app-error.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
 import { ApiInternal } from '../docs/api-doc.decorator.js';
+import { pingRedis, type RedisClient } from '../redis/redis.js';
 import { REDIS } from '../redis/redis.module.js';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -13,7 +13,7 @@ const CHECK_TIMEOUT_MS = 2000;
 export class HealthController {
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseHandle,
-    @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(REDIS) private readonly redis: RedisClient | null,
   ) {}
 
   /** Liveness: the process answers. */
@@ -22,12 +22,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers, and Redis when configured. */
+  /** Readiness: the database answers, and Redis when configured (on a cluster, every master). */
   @Get('ready')
   async ready() {
     const [database, redis] = await Promise.all([
       check(() => this.database.ping()),
-      this.redis ? check(async () => void (await this.redis!.ping())) : Promise.resolve('disabled' as const),
+      this.redis ? check(() => pingRedis(this.redis!)) : Promise.resolve('disabled' as const),
     ]);
     if (database !== 'ok' || redis === 'down') {
       throw new AppError('SERVICE_UNAVAILABLE', `Not ready: database ${database}, redis ${redis}`);

@@ -16,10 +16,13 @@ export class ConnectedUsers {
   private readonly users = new Map<string, Entry>();
 
   constructor(profileEvents: ProfileEvents) {
-    profileEvents.onChanged((profile) => {
-      const entry = this.users.get(profile.id);
-      if (entry) Object.assign(entry.profile, profile);
-    });
+    profileEvents.onChanged((profile) => this.updateProfile(profile));
+  }
+
+  /** A changed profile, from this instance or another: every socket of the user here sees it. */
+  updateProfile(profile: PublicUser): void {
+    const entry = this.users.get(profile.id);
+    if (entry) Object.assign(entry.profile, profile);
   }
 
   /** Registers one more socket of the user; returns the shared profile and whether it is the first. */

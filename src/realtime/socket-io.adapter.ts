@@ -1,9 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
+import { type RedisClient, subscriberOf } from '../redis/redis.js';
 import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
 import { SlowConsumers } from './slow-consumers.js';
@@ -12,24 +13,32 @@ import { type BacklogConnection, dropConnection, WriteBacklog } from './write-ba
 /**
  * Socket.IO on the HTTP port, configured from AppConfig and after Socket.IO's own tuning advice.
  * With Redis, Socket.IO's Redis streams adapter carries broadcasts between instances (and supports
- * connection-state recovery); chat messages themselves skip it (see RealtimeEmitter.deliver).
+ * connection-state recovery); chat messages themselves skip it (see RealtimeEmitter.deliver). On a
+ * Redis Cluster its stream is one key (one master) and its pub/sub is sharded, so what it publishes
+ * reaches the master of its channel only, not every node.
  */
 export class ChatSocketAdapter extends IoAdapter {
   constructor(
     private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
   ) {
     super(app);
   }
 
+  // On a cluster, the adapter's own client: its stream reads loop on errors, so its commands must wait
+  // out an outage in the offline queue rather than fail at once as the service's own commands do.
+  private adapterClient?: RedisClient;
+
   override createIOServer(port: number, options?: Partial<ServerOptions>) {
     const recoveryMs = this.config.connectionRecoverySeconds * 1000;
+    if (this.redis instanceof Cluster) this.adapterClient ??= subscriberOf(this.redis);
     const adapter = this.redis
-      ? createAdapter(this.redis, {
+      ? createAdapter(this.adapterClient ?? this.redis, {
           streamName: `${this.config.redis.prefix}:socket.io`,
           channelPrefix: `${this.config.redis.prefix}:socket.io`,
           sessionKeyPrefix: `${this.config.redis.prefix}:socket.io:session:`,
+          useShardedPubSub: this.redis instanceof Cluster,
         })
       : recoveryMs > 0
         ? TrimmedSessionAdapter
@@ -53,6 +62,11 @@ export class ChatSocketAdapter extends IoAdapter {
     });
     this.boundWrites(server);
     return server;
+  }
+
+  override async dispose(): Promise<void> {
+    await this.adapterClient?.quit().catch(() => this.adapterClient?.disconnect());
+    await super.dispose();
   }
 
   /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */

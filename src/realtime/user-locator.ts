@@ -22,12 +22,17 @@ interface LocatorMessage {
  * instances with their sockets; every instance mirrors the other instances' part in memory through a
  * pub/sub channel, so routing a message costs no Redis round trip. Instances send heartbeats; the
  * entries of one that stops without cleaning up (kill -9) are reaped by the others.
+ *
+ * Its keys and its channel share one hash tag: on a Redis Cluster they live on one master, so the sets of
+ * a user and of an instance change together (MULTI) and a reload reads one consistent place.
  */
 @Injectable()
 export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
   private readonly remote = new Map<string, Set<string>>();
   private timers: NodeJS.Timeout[] = [];
   private goneListener: (userIds: string[]) => void = () => {};
+  // A heartbeat failed since the last one that went through: announcements may have been lost meanwhile.
+  private beatFailed = false;
 
   constructor(
     @Inject(REDIS_BUS) private readonly bus: RedisBus | null,
@@ -46,7 +51,7 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     if (!this.bus) return;
-    await this.bus.subscribe('locator', (m) => this.apply(m as LocatorMessage));
+    await this.bus.subscribe(this.key('events'), (m) => this.apply(m as LocatorMessage));
     await this.forgetOwnEntries();
     await this.beat();
     await this.load();
@@ -56,7 +61,7 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
     this.bus.client.on('ready', () => void this.resync());
     this.bus.onSubscriberReady(() => void this.resync());
     this.timers = [
-      setInterval(() => void this.beat(), HEARTBEAT_MS).unref(),
+      setInterval(() => void this.heartbeat(), HEARTBEAT_MS).unref(),
       setInterval(() => void this.reap(), REAP_EVERY_MS).unref(),
     ];
   }
@@ -93,19 +98,19 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
 
   async onlineAnywhere(userId: string): Promise<boolean> {
     if (!this.bus) return false;
-    return (await this.bus.client.scard(this.bus.key('user', userId, 'instances'))) > 0;
+    return (await this.bus.client.scard(this.key('user', userId, 'instances'))) > 0;
   }
 
   private change(userId: string, on: boolean): void {
     if (!this.bus) return;
     const { client } = this.bus;
-    const userKey = this.bus.key('user', userId, 'instances');
-    const instanceKey = this.bus.key('instance', this.me, 'users');
+    const userKey = this.key('user', userId, 'instances');
+    const instanceKey = this.key('instance', this.me, 'users');
     const multi = client.multi();
     if (on) multi.sadd(userKey, this.me).sadd(instanceKey, userId);
     else multi.srem(userKey, this.me).srem(instanceKey, userId);
     multi.exec().catch((err: unknown) => this.logger.warn({ err, userId }, 'locator update failed'));
-    this.bus.publish('locator', { u: userId, i: this.me, on } satisfies LocatorMessage);
+    this.bus.publish(this.key('events'), { u: userId, i: this.me, on } satisfies LocatorMessage);
   }
 
   private async resync(): Promise<void> {
@@ -132,27 +137,52 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
   // A restart under the same instance id: the previous run's sockets are gone.
   private async forgetOwnEntries(): Promise<void> {
     const bus = this.bus!;
-    const instanceKey = bus.key('instance', this.me, 'users');
+    const instanceKey = this.key('instance', this.me, 'users');
     const users = await bus.client.smembers(instanceKey);
-    for (const userId of users) await bus.client.srem(bus.key('user', userId, 'instances'), this.me);
+    for (const userId of users) await bus.client.srem(this.key('user', userId, 'instances'), this.me);
     await bus.client.del(instanceKey);
   }
 
-  private async beat(): Promise<void> {
-    const bus = this.bus!;
-    await bus.client
-      .multi()
-      .sadd(bus.key('instances'), this.me)
-      .set(bus.key('instance', this.me, 'alive'), '1', 'PX', ALIVE_TTL_MS)
-      .exec()
-      .catch((err: unknown) => this.logger.warn({ err }, 'heartbeat failed'));
+  /**
+   * Whether Redis still had this instance's liveness: `lost` when it had forgotten it (restarted without
+   * persistence, or a cluster master that came back empty), `failed` when it did not answer.
+   */
+  private async beat(): Promise<'ok' | 'lost' | 'failed'> {
+    try {
+      const results = await this.bus!.client.multi()
+        .sadd(this.key('instances'), this.me)
+        .set(this.key('instance', this.me, 'alive'), '1', 'PX', ALIVE_TTL_MS, 'GET')
+        .exec();
+      const failure = results?.find(([err]) => err)?.[0];
+      if (!results || failure) throw failure ?? new Error('transaction discarded');
+      return results[1]![1] === null ? 'lost' : 'ok';
+    } catch (err) {
+      this.logger.warn({ err }, 'heartbeat failed');
+      return 'failed';
+    }
+  }
+
+  // On a cluster, one master can be away while the connections stay up: no reconnect says that our
+  // entries, or announcements made meanwhile, were lost. The heartbeat notices instead.
+  private async heartbeat(): Promise<void> {
+    const result = await this.beat();
+    if (result === 'failed') {
+      this.beatFailed = true;
+    } else if (result === 'lost' || this.beatFailed) {
+      this.beatFailed = false;
+      await this.resync();
+    }
+  }
+
+  private key(...parts: string[]): string {
+    return this.bus!.taggedKey('locator', ...parts);
   }
 
   private async load(): Promise<void> {
     const bus = this.bus!;
-    for (const instance of await bus.client.smembers(bus.key('instances'))) {
+    for (const instance of await bus.client.smembers(this.key('instances'))) {
       if (instance === this.me) continue;
-      for (const userId of await bus.client.smembers(bus.key('instance', instance, 'users'))) {
+      for (const userId of await bus.client.smembers(this.key('instance', instance, 'users'))) {
         this.apply({ u: userId, i: instance, on: true });
       }
     }
@@ -161,21 +191,21 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
   private async reap(): Promise<void> {
     const bus = this.bus!;
     try {
-      for (const instance of await bus.client.smembers(bus.key('instances'))) {
-        if (instance === this.me || (await bus.client.exists(bus.key('instance', instance, 'alive'))))
+      for (const instance of await bus.client.smembers(this.key('instances'))) {
+        if (instance === this.me || (await bus.client.exists(this.key('instance', instance, 'alive'))))
           continue;
         // One reaper per dead instance.
-        const claimed = await bus.client.set(bus.key('reap', instance), this.me, 'PX', 30_000, 'NX');
+        const claimed = await bus.client.set(this.key('reap', instance), this.me, 'PX', 30_000, 'NX');
         if (!claimed) continue;
-        const instanceKey = bus.key('instance', instance, 'users');
+        const instanceKey = this.key('instance', instance, 'users');
         const gone: string[] = [];
         for (const userId of await bus.client.smembers(instanceKey)) {
-          const userKey = bus.key('user', userId, 'instances');
+          const userKey = this.key('user', userId, 'instances');
           await bus.client.srem(userKey, instance);
-          bus.publish('locator', { u: userId, i: instance, on: false } satisfies LocatorMessage);
+          bus.publish(this.key('events'), { u: userId, i: instance, on: false } satisfies LocatorMessage);
           if ((await bus.client.scard(userKey)) === 0) gone.push(userId);
         }
-        await bus.client.multi().del(instanceKey).srem(bus.key('instances'), instance).exec();
+        await bus.client.multi().del(instanceKey).srem(this.key('instances'), instance).exec();
         this.logger.warn({ instance, users: gone.length }, 'reaped a dead instance');
         if (gone.length > 0) this.goneListener(gone);
       }

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisBus } from './redis-bus.js';
 
 /** The shared Redis client, or null when REDIS_URL is unset (single-process, in-memory mode). */
@@ -11,11 +11,11 @@ export const REDIS_BUS = Symbol('REDIS_BUS');
 @Module({})
 export class RedisModule implements OnApplicationShutdown {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis | null,
+    @Inject(REDIS) private readonly redis: RedisClient | null,
     @Inject(REDIS_BUS) private readonly bus: RedisBus | null,
   ) {}
 
-  static forRoot(redis: Redis | null, bus: RedisBus | null): DynamicModule {
+  static forRoot(redis: RedisClient | null, bus: RedisBus | null): DynamicModule {
     return {
       module: RedisModule,
       providers: [

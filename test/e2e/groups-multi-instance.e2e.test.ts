@@ -15,6 +15,7 @@ import {
 } from '../support/groups.js';
 import { HttpClient } from '../support/http.js';
 import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';
+import { redisEnv } from '../support/redis-env.js';
 import { type ClientSocket, closeAll, connect, emitAck, send, sendOk, settle } from '../support/socket.js';
 
 const databaseUrl = inject('databaseUrl');
@@ -24,7 +25,7 @@ const redisUrl = inject('redisUrl');
 describe.skipIf(!databaseUrl || !redisUrl)('groups over two instances (one PostgreSQL, one Redis)', () => {
   const shared = {
     DATABASE_URL: databaseUrl!,
-    REDIS_URL: redisUrl!,
+    ...redisEnv(),
     REDIS_PREFIX: `gmi${randomBytes(4).toString('hex')}`,
   };
   const folder = mkdtempSync(join(tmpdir(), 'live-chat-groups-'));

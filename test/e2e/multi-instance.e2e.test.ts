@@ -9,6 +9,7 @@ import type { MessageView } from '../../src/contract/views.js';
 import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { buildOnce, type ProcessApp, startProcessApp } from '../support/process-app.js';
+import { redisEnv } from '../support/redis-env.js';
 import { type ClientSocket, closeAll, connect, emitAck, Inbox, send, sendOk } from '../support/socket.js';
 
 const databaseUrl = inject('databaseUrl');
@@ -20,7 +21,7 @@ const redisUrl = inject('redisUrl');
 describe.skipIf(!databaseUrl || !redisUrl)('two instances over one PostgreSQL and one Redis', () => {
   const shared = {
     DATABASE_URL: databaseUrl!,
-    REDIS_URL: redisUrl!,
+    ...redisEnv(),
     REDIS_PREFIX: `mi${randomBytes(4).toString('hex')}`,
     PRESENCE_GRACE_MS: '500',
   };

@@ -5,6 +5,7 @@ import { createUser, type TestUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { freePort, type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';
 import { type ClientSocket, connect, type SendAck } from '../support/socket.js';
+import { inbox } from './inbox.js';
 import { condensedLog } from './log-summary.js';
 import { type PrivateRedis, startRedis } from './redis-server.js';
 
@@ -13,29 +14,6 @@ const redisUrl = inject('redisUrl');
 
 // Safety nets, not expectations of speed.
 const WAIT_MS = 30_000;
-
-/** Records the messages a socket receives, and waits for one by id. */
-function inbox(socket: ClientSocket) {
-  const got = new Map<string, MessageView>();
-  const waiters = new Map<string, () => void>();
-  socket.on('chat:message_receive', (m) => {
-    got.set(m.id, m);
-    waiters.get(m.id)?.();
-  });
-  return {
-    has: (id: string) => got.has(id),
-    waitFor: (id: string, ms = 10_000) =>
-      got.has(id)
-        ? Promise.resolve(true)
-        : new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(false), ms);
-            waiters.set(id, () => {
-              clearTimeout(timer);
-              resolve(true);
-            });
-          }),
-  };
-}
 
 async function sendOnce(socket: ClientSocket, receiverId: string, content: string): Promise<SendAck | null> {
   return (await socket

@@ -6,6 +6,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string | undefined;
     redisUrl: string | undefined;
+    /** redisUrl lists the seed nodes of a Redis Cluster (the redis-cluster project). */
+    redisCluster: boolean;
   }
 }
 
@@ -16,6 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const baseUrl = process.env.DATABASE_URL || undefined;
   project.provide('redisUrl', process.env.REDIS_URL || undefined);
+  project.provide('redisCluster', false);
   if (!baseUrl) {
     project.provide('databaseUrl', undefined);
     return;

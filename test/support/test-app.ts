@@ -9,6 +9,7 @@ import { createLogger } from '../../src/common/logging/logger.js';
 import { type AppConfig, loadConfig } from '../../src/config/config.js';
 import { UNLIMITED } from './limits.js';
 import { ManualClock } from './manual-clock.js';
+import { redisEnv } from './redis-env.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -42,9 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...UNLIMITED,
     ...(inject('databaseUrl') ? { DATABASE_URL: inject('databaseUrl')! } : {}),
     // Each test app gets its own Redis namespace unless a test shares one between instances on purpose.
-    ...(inject('redisUrl')
-      ? { REDIS_URL: inject('redisUrl')!, REDIS_PREFIX: `t${randomBytes(4).toString('hex')}` }
-      : {}),
+    ...(inject('redisUrl') ? { ...redisEnv(), REDIS_PREFIX: `t${randomBytes(4).toString('hex')}` } : {}),
     ...options.env,
   };
   const config = loadConfig(env);

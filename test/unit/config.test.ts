@@ -54,6 +54,35 @@ describe('loadConfig', () => {
     expect(both.ignored.map((i) => i.name)).toEqual(['REDIS_HOST', 'REDIS_PORT']);
   });
 
+  it('takes a Redis Cluster as REDIS_CLUSTER=true and its seed nodes separated by commas', () => {
+    const config = loadConfig({
+      DATA_DIR: tmp(),
+      REDIS_CLUSTER: 'true',
+      REDIS_URL: 'redis://10.0.0.1:7000, redis://10.0.0.2:7000',
+    });
+    expect(config.redis).toMatchObject({
+      cluster: true,
+      nodes: ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000'],
+    });
+    expect(loadConfig({ DATA_DIR: tmp(), REDIS_URL: 'redis://main:6379' }).redis).toMatchObject({
+      cluster: false,
+      nodes: ['redis://main:6379'],
+    });
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER: 'yes', REDIS_URL: 'redis://a:7000' }, /REDIS_CLUSTER: must be true or false/],
+    [{ REDIS_CLUSTER: 'true' }, /REDIS_CLUSTER: true needs REDIS_URL/],
+    [{ REDIS_URL: 'redis://a:7000,redis://b:7000' }, /REDIS_URL: a list of nodes is a Redis Cluster/],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,,redis://b:7000' }, /REDIS_URL: "\(empty\)"/],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,b:7000' }, /REDIS_URL: "b:7000" is not/],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000/2' }, /REDIS_URL: a cluster has database 0 only/],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,rediss://b:7000' }, /all use redis:\/\/ or all/],
+  ])('stops on a bad Redis Cluster setting (%o), naming it', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: tmp(), ...env })).toThrow(message);
+  });
+
   it('names a Prisma-style ?schema= other than public as ignored', () => {
     const config = loadConfig({ DATA_DIR: tmp(), DATABASE_URL: 'postgresql://u@h:5432/db?schema=chat' });
     expect(config.ignored).toEqual([

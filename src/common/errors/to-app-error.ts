@@ -55,9 +55,10 @@ export function toAppError(error: unknown): { appError: AppError; expected: bool
   return { appError: new AppError('INTERNAL'), expected: false };
 }
 
-// node-postgres and ioredis report a lost connection by message only, without a code.
+// node-postgres and ioredis report a lost connection by message only, without a code; so does a Redis
+// Cluster missing a master (CLUSTERDOWN, and ioredis giving up on its redirections or slot refreshes).
 const LOST_CONNECTION =
-  /Connection terminated|Connection is closed|max retries per request|Stream isn't writeable|connect ETIMEDOUT|timeout exceeded when trying to connect/i;
+  /Connection terminated|Connection is closed|max retries per request|Stream isn't writeable|connect ETIMEDOUT|timeout exceeded when trying to connect|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster is ended|Cluster isn't ready/i;
 
 /** The HTTP body of an error: `{ statusCode, error, message, code }`, plus `details` for validation. */
 export function httpErrorBody(e: AppError) {
