@@ -23,9 +23,8 @@ if (!adminUrl) {
   process.exit(2);
 }
 execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { stdio: 'inherit' });
-const { openDatabase, runMigrations, DEFAULT_MESSAGE_PARTITIONS } = await import(
-  '../dist/database/database.js'
-);
+const { DEFAULT_MESSAGE_PARTITIONS } = await import('../dist/config/config.schema.js');
+const { openDatabase, runMigrations } = await import('../dist/database/database.js');
 const { createLogger } = await import('../dist/common/logging/logger.js');
 
 const FILL = `

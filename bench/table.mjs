@@ -32,8 +32,9 @@ const storageOf = (d) => {
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
 const throughput = data.filter((d) => d.kind === 'throughput');
-// webhooks: the service posting webhooks (--webhooks), measured after the other two.
-const TARGETS = ['service', 'relay', 'webhooks'];
+// webhooks: the service posting webhooks (--webhooks), measured after the other two; plainTables: the
+// service on plain tables (--plain-tables), next to the service on partitioned ones.
+const TARGETS = ['service', 'plainTables', 'relay', 'webhooks'];
 if (throughput.length) {
   const results = throughput.flatMap((d) =>
     TARGETS.filter((target) => d.median[target]).map((target) => ({
@@ -86,6 +87,46 @@ if (throughput.length) {
             ]),
           );
       }
+    });
+  }
+}
+
+// --plain-tables: partitioned against plain tables, medians and each run (with the database's CPU per message).
+const withPlain = throughput.filter((d) => d.median.plainTables);
+if (withPlain.length) {
+  const header = ['storage', 'runs', 'msg/s partitioned', 'msg/s plain', 'partitioned/plain throughput'];
+  console.log(`\n${row([...header, 'p99 partitioned/plain', 'partitioned/relay', 'plain/relay', 'file'])}`);
+  console.log(row(Array(9).fill('---')));
+  for (const d of withPlain) {
+    const r = d.median.partitionRatios ?? {};
+    const cells = [
+      storageOf(d),
+      d.parameters.runs,
+      n(d.median.service.throughput),
+      n(d.median.plainTables.throughput),
+    ];
+    const relay = [n(d.median.ratios?.throughput, 2), n(d.median.plainRatios?.throughput, 2)];
+    console.log(row([...cells, n(r.throughput, 2), n(r.p99, 2), ...relay, `\`${d.file}\``]));
+  }
+  const perMessage = (r) =>
+    typeof r?.dbCpuPercent === 'number' && r.throughput > 0
+      ? (r.dbCpuPercent * 1e4) / r.throughput
+      : undefined;
+  const perRun = ['storage', 'run', 'first', 'msg/s partitioned', 'msg/s plain', 'ratio', 'relay msg/s'];
+  console.log(`\n${row([...perRun, 'db µs/msg partitioned / plain', 'other CPU % partitioned / plain'])}`);
+  console.log(row(Array(9).fill('---')));
+  for (const d of withPlain) {
+    d.runs.forEach((run, i) => {
+      const cells = [storageOf(d), i + 1, i % 2 === 1 ? 'plain' : 'partitioned'];
+      cells.push(
+        n(run.service.throughput),
+        n(run.plainTables.throughput),
+        n(run.partitionRatios?.throughput, 2),
+      );
+      cells.push(n(run.relay?.throughput));
+      cells.push(`${n(perMessage(run.service), 1)} / ${n(perMessage(run.plainTables), 1)}`);
+      cells.push(`${n(run.service.otherCpuPercent)} / ${n(run.plainTables.otherCpuPercent)}`);
+      console.log(row(cells));
     });
   }
 }

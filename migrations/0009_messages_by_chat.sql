@@ -12,7 +12,7 @@
 -- copy, with the tables locked.
 DO $$
 DECLARE
-  parts int := coalesce(nullif(current_setting('live_chat.message_partitions', true), ''), '16')::int;
+  parts int := coalesce(nullif(current_setting('live_chat.message_partitions', true), ''), '8')::int;
   by_chat text := CASE WHEN parts > 0 THEN ' PARTITION BY HASH (chat_id)' ELSE '' END;
   t text;
 BEGIN
@@ -50,10 +50,10 @@ ALTER TABLE chat_events_by_chat RENAME TO chat_events;
 --> statement-breakpoint
 ALTER TABLE message_reactions_by_chat RENAME TO message_reactions;
 --> statement-breakpoint
-ALTER TABLE "messages" ADD CONSTRAINT "messages_chat_id_id_pk" PRIMARY KEY("chat_id","id");--> statement-breakpoint
-CREATE INDEX "messages_id_idx" ON "messages" USING btree ("id");--> statement-breakpoint
+-- The id first, so that a message named by its id alone is found through the key.
+ALTER TABLE "messages" ADD CONSTRAINT "messages_id_chat_id_pk" PRIMARY KEY("id","chat_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "messages_chat_id_seq_key" ON "messages" USING btree ("chat_id","seq");--> statement-breakpoint
-CREATE UNIQUE INDEX "messages_chat_sender_client_message_id_key" ON "messages" USING btree ("chat_id","sender_id","client_message_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_chat_sender_client_message_id_key" ON "messages" USING btree ("chat_id","sender_id","client_message_id") WHERE "messages"."client_message_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "messages_media_id_idx" ON "messages" USING btree ("media_id") WHERE "messages"."media_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "messages_txid_idx" ON "messages" USING btree ("txid");--> statement-breakpoint
 ALTER TABLE "chat_events" ADD CONSTRAINT "chat_events_chat_id_seq_pk" PRIMARY KEY("chat_id","seq");--> statement-breakpoint

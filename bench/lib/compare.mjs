@@ -181,17 +181,18 @@ export async function runComparison(options, pinning) {
   const runs = [];
   for (let r = 1; r <= options.runs; r++) {
     console.log(`\nrun ${r}/${options.runs}`);
+    // --plain-tables: every other run measures the plain tables first, so that neither side always
+    // meets the machine as the other left it.
+    const plainFirst = options.plainTables && r % 2 === 0;
+    const measurePlain = () =>
+      undisturbed(() => measureService(options, pinning, runLoad, { MESSAGE_PARTITIONS: '0' }), options);
+    const plainBefore = plainFirst ? await measurePlain() : undefined;
     const service = await undisturbed(() => measureService(options, pinning), options);
     // Right after the plain service, so that the two compared are measured next to each other.
     const webhooks = options.webhooks
       ? await undisturbed(() => measureWebhooks(options, pinning), options)
       : undefined;
-    const plainTables = options.plainTables
-      ? await undisturbed(
-          () => measureService(options, pinning, runLoad, { MESSAGE_PARTITIONS: '0' }),
-          options,
-        )
-      : undefined;
+    const plainTables = plainBefore ?? (options.plainTables ? await measurePlain() : undefined);
     const relay = options.skipRelay
       ? undefined
       : await undisturbed(() => measureRelay(options, pinning), options);

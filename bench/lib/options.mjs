@@ -55,10 +55,10 @@ Socket.IO relay (bench/relay.mjs), then the ratios.
                        POST in K; the others are only parsed and counted (1: every POST)  (default 10)
   --webhook-delay MS   the receiver holds each answer MS milliseconds, as a distant endpoint would (default 0)
   --drain-timeout S    --webhooks: give up waiting for the events after S seconds (default 120)
-  --plain-tables       right after the service on its default partitioned tables, a fresh service with
-                       MESSAGE_PARTITIONS=0 (one plain table each for messages, events and reactions), same
-                       load; reports partitioned / plain (throughput and latency) and each against the relay.
-                       Not with --url or --idle
+  --plain-tables       next to the service on its default partitioned tables (after it in odd runs, before
+                       it in even ones), a fresh service with MESSAGE_PARTITIONS=0 (one plain table each for
+                       messages, events and reactions), same load; reports partitioned / plain (throughput
+                       and latency) and each against the relay. Not with --url or --idle
 
 Idle mode:
   --idle N             open N authenticated idle websocket connections and report memory

@@ -55,6 +55,9 @@ const rateLimit = (fallback: string, unitSeconds: number) =>
 const bytes = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** MESSAGE_PARTITIONS' default on PostgreSQL, and for callers without a configuration (tests, tools). */
+export const DEFAULT_MESSAGE_PARTITIONS = 8;
+
 /** Every environment variable the service reads. `.env.example` documents each one. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -74,7 +77,8 @@ export const envSchema = z.object({
     .default('chat'),
   DATA_DIR: z.string().min(1).default('./data'),
   // Hash partitions of messages, events and reactions; read once, when the database's tables are created.
-  MESSAGE_PARTITIONS: z.coerce.number().int().min(0).max(256).default(16),
+  // Unset: DEFAULT_MESSAGE_PARTITIONS on PostgreSQL, plain tables on embedded PGlite (see messagePartitions).
+  MESSAGE_PARTITIONS: z.coerce.number().int().min(0).max(256).optional(),
   JWT_SECRET: z
     .string()
     .optional()

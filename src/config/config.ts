@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { type Env, envSchema } from './config.schema.js';
+import { DEFAULT_MESSAGE_PARTITIONS, type Env, envSchema } from './config.schema.js';
 import type { RateLimitSetting } from './rate-limit-setting.js';
 
 /** The per-user (per-IP for auth) budgets of everything a client can make the service do. */
@@ -129,7 +129,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, envFile = '.
     database: {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
-      messagePartitions: env.MESSAGE_PARTITIONS,
+      // PGlite is one process on one disk by definition: partitions there cost the event loop's time (see
+      // BENCHMARKS.md) and would never be spread over servers.
+      messagePartitions: env.MESSAGE_PARTITIONS ?? (env.DATABASE_URL ? DEFAULT_MESSAGE_PARTITIONS : 0),
     },
     redis: { url: redisUrl, prefix: env.REDIS_PREFIX, ...redisNodes(redisUrl, env.REDIS_CLUSTER) },
     jwt: {

@@ -10,6 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import lockfile from 'proper-lockfile';
+import { DEFAULT_MESSAGE_PARTITIONS } from '../config/config.schema.js';
 import { DURABLE_START_PARAMS, DurableNodeFS } from './durable-node-fs.js';
 import * as schema from './schema.js';
 
@@ -47,9 +48,6 @@ export interface DatabaseHandle {
 const WRITER_CONNECTIONS = 2;
 
 // src/database and dist/database are both two levels below the project root.
-/** MESSAGE_PARTITIONS' default, for callers without a configuration (tests, tools). */
-export const DEFAULT_MESSAGE_PARTITIONS = 16;
-
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
 // Any number, as long as every instance uses the same one: serializes migrations of instances booting together.

@@ -201,12 +201,15 @@ export const messages = pgTable(
     // No foreign key: "the sender is a member of the chat" is kept by triggers (migration
     // 0004_membership_triggers), one set-based check per insert statement where a key checked each row
     // (a sixth of the batch insert). Deleting a membership, a chat or a user still deletes the messages.
-    primaryKey({ columns: [t.chatId, t.id] }),
-    // A message named by its id alone (edits, reactions, receipts): one probe of this index per partition.
-    index('messages_id_idx').on(t.id),
+    // The id first: a message named by its id alone (an edit, a reaction) is one probe of this index per
+    // partition; chat_id in it makes it a key of the partitioned table, which foreign keys can point at.
+    primaryKey({ columns: [t.id, t.chatId] }),
     uniqueIndex('messages_chat_id_seq_key').on(t.chatId, t.seq),
     // A retried send is recognised within its chat: a unique key on a partitioned table includes chat_id.
-    uniqueIndex('messages_chat_sender_client_message_id_key').on(t.chatId, t.senderId, t.clientMessageId),
+    // Partial: a message sent without a clientMessageId costs no entry.
+    uniqueIndex('messages_chat_sender_client_message_id_key')
+      .on(t.chatId, t.senderId, t.clientMessageId)
+      .where(sql`${t.clientMessageId} IS NOT NULL`),
     index('messages_media_id_idx').on(t.mediaId).where(sql`${t.mediaId} IS NOT NULL`),
     check('messages_media_type_needs_url', sql`${t.mediaType} IS NULL OR ${t.mediaUrl} IS NOT NULL`),
     index('messages_txid_idx').on(t.txid),

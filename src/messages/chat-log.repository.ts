@@ -35,7 +35,8 @@ existing AS MATERIALIZED (
   SELECT i.ord, m.* FROM input i
   CROSS JOIN LATERAL (
     SELECT * FROM messages m
-    WHERE m.chat_id = i.chat_id AND m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id LIMIT 1
+    WHERE i.client_message_id IS NOT NULL
+      AND m.chat_id = i.chat_id AND m.sender_id = i.sender_id AND m.client_message_id = i.client_message_id LIMIT 1
   ) m
 ),
 fresh AS (
@@ -61,7 +62,7 @@ inserted AS (
   SELECT id, chat_id, seq, num, sender_id, content, media_url, media_type::media_type, media_id, reply_to_id,
          client_message_id, created_at
   FROM numbered
-  ON CONFLICT (chat_id, sender_id, client_message_id) DO NOTHING
+  ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
   RETURNING id, seq, chat_id
 ),
 -- Direct messages to someone who blocks their sender: stored, and hidden from them as they are written.

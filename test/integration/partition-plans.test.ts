@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatsRepository } from '../../src/chats/chats.repository.js';
 import { createLogger } from '../../src/common/logging/logger.js';
+import { DEFAULT_MESSAGE_PARTITIONS } from '../../src/config/config.schema.js';
 import {
   type DatabaseHandle,
-  DEFAULT_MESSAGE_PARTITIONS,
   openDatabase,
   type QueryFn,
   runMigrations,
@@ -152,10 +153,16 @@ describe('each hot query reads and writes its chat’s partition only', () => {
   });
 
   it('the batch insert: a batch for two chats probes and writes those two partitions', async () => {
-    const batch = [message(chatA, alice, 'a1'), message(chatB, alice, 'b1'), message(chatA, alice, 'a2')];
+    // With clientMessageIds, as the SDK sends: each row's retry probe runs, in its own chat's partition.
+    const batch = [
+      message(chatA, alice, 'a1', randomUUID()),
+      message(chatB, alice, 'b1', randomUUID()),
+      message(chatA, alice, 'a2', randomUUID()),
+    ];
     const run = await explain({ text: INSERT_BATCH_SQL, params: insertBatchParams(batch) });
     only([partA, partB], run);
     expect(run).toContain(`messages#${partA}`);
+    expect(run).toContain(`messages#${partB}`);
     const stored = await db.handle.query<{ part: string }>(
       'SELECT DISTINCT tableoid::regclass::text AS part FROM messages WHERE id = ANY($1::uuid[])',
       [batch.map((m) => m.id)],
@@ -282,9 +289,9 @@ describe('MESSAGE_PARTITIONS=0', () => {
         { relname: 'messages', relkind: 'r' },
       ]);
       const [pk] = await handle.query<{ def: string }>(
-        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'messages_chat_id_id_pk'`,
+        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'messages_id_chat_id_pk'`,
       );
-      expect(pk?.def).toBe('PRIMARY KEY (chat_id, id)');
+      expect(pk?.def).toBe('PRIMARY KEY (id, chat_id)');
     } finally {
       await handle.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -26,9 +26,22 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL', '15 minutes'],
     ['LOG_LEVEL', 'loud'],
     ['JWT_SECRET', 'short'],
+    ['MESSAGE_PARTITIONS', '-1'],
+    ['MESSAGE_PARTITIONS', '257'],
+    ['MESSAGE_PARTITIONS', 'many'],
   ])('stops on a bad %s, naming it', (name, value) => {
     expect(() => loadConfig({ DATA_DIR: tmp(), [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: tmp(), [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('partitions the message tables on PostgreSQL and keeps them plain on PGlite, unless MESSAGE_PARTITIONS says', () => {
+    const partitions = (env: Record<string, string>) =>
+      loadConfig({ DATA_DIR: tmp(), ...env }).database.messagePartitions;
+    const postgres = { DATABASE_URL: 'postgresql://u@h/db' };
+    expect(partitions(postgres)).toBe(8);
+    expect(partitions({})).toBe(0);
+    expect(partitions({ ...postgres, MESSAGE_PARTITIONS: '0' })).toBe(0);
+    expect(partitions({ MESSAGE_PARTITIONS: '4' })).toBe(4);
   });
 
   it('leaves the JWT secret to the database unless JWT_SECRET is set', () => {
