@@ -110,7 +110,7 @@ export async function createApp(
   });
   await registerWebClient(app, logger);
   app.useGlobalFilters(new HttpExceptionFilter(logger));
-  app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis));
+  app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis, logger));
   logRequests(app, logger);
   cutStalledBodies(app.getHttpAdapter().getInstance(), config.limits.bodyIdleTimeoutMs, logger);
   return app;

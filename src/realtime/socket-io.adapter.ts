@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Cluster } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/config.js';
 import { type RedisClient, subscriberOf } from '../redis/redis.js';
@@ -22,6 +23,7 @@ export class ChatSocketAdapter extends IoAdapter {
     private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: RedisClient | null,
+    private readonly log: Logger,
   ) {
     super(app);
   }
@@ -32,7 +34,7 @@ export class ChatSocketAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: Partial<ServerOptions>) {
     const recoveryMs = this.config.connectionRecoverySeconds * 1000;
-    if (this.redis instanceof Cluster) this.adapterClient ??= subscriberOf(this.redis);
+    if (this.redis instanceof Cluster) this.adapterClient ??= subscriberOf(this.redis, this.log, 'adapter');
     const adapter = this.redis
       ? createAdapter(this.adapterClient ?? this.redis, {
           streamName: `${this.config.redis.prefix}:socket.io`,

@@ -121,6 +121,8 @@ export class UserLocator implements OnModuleInit, BeforeApplicationShutdown {
       await this.load();
       this.logger.info('locator state restored after a Redis reconnect');
     } catch (err) {
+      // What other instances hold is unknown until a load succeeds: the next heartbeat tries again.
+      this.beatFailed = true;
       this.logger.warn({ err }, 'locator resync failed');
     }
   }

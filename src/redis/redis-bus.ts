@@ -53,8 +53,7 @@ export class RedisBus {
   }
 
   static async open(pub: RedisClient, prefix: string, logger: Logger): Promise<RedisBus> {
-    const sub = subscriberOf(pub);
-    sub.on('error', (err) => logger.warn({ err: err.message }, 'Redis subscriber connection error'));
+    const sub = subscriberOf(pub, logger, 'subscriber');
     return new RedisBus(pub, sub, prefix, logger);
   }
 

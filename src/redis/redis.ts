@@ -69,10 +69,19 @@ function credentialsOf(url: string): { username?: string; password?: string; tls
  * A client of its own for pub/sub (and for the Socket.IO adapter's blocking stream reads): on a cluster
  * with a subscriber connection on each master, for SSUBSCRIBE, and commands queued while it reconnects.
  */
-export function subscriberOf(redis: RedisClient): RedisClient {
-  return redis instanceof Cluster
-    ? redis.duplicate([], { shardedSubscribers: true, enableOfflineQueue: true })
-    : redis.duplicate();
+export function subscriberOf(redis: RedisClient, logger: Logger, role: string): RedisClient {
+  const client =
+    redis instanceof Cluster
+      ? redis.duplicate([], { shardedSubscribers: true, enableOfflineQueue: true })
+      : redis.duplicate();
+  // As for the service's own client: an error event without a listener would crash the process.
+  client.on('error', (err: Error) => logger.warn({ err: err.message, role }, 'Redis connection error'));
+  if (client instanceof Cluster) {
+    client.on('node error', (err: Error, node: string) =>
+      logger.warn({ err: err.message, node, role }, 'Redis connection error'),
+    );
+  }
+  return client;
 }
 
 /** Where Redis is, without credentials, for the log. */
