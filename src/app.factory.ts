@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { answerClientError, answerFrameworkError } from './common/errors/client-error.handler.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
+import { closeConnectionsAfterStop } from './common/http/close-after-stop.js';
 import { cutStalledBodies } from './common/http/stalled-bodies.js';
 import { NestPinoLogger } from './common/logging/logger.js';
 import { Clock, SystemClock } from './common/time/clock.js';
@@ -113,6 +114,7 @@ export async function createApp(
   app.useWebSocketAdapter(new ChatSocketAdapter(app, config, redis, logger));
   logRequests(app, logger);
   cutStalledBodies(app.getHttpAdapter().getInstance(), config.limits.bodyIdleTimeoutMs, logger);
+  closeConnectionsAfterStop(app.getHttpServer());
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -18,7 +18,7 @@ export const PUSH_CA = Symbol('PUSH_CA');
  * sending itself runs on the channel thread (see ThreadSenders) when the service runs compiled.
  */
 @Injectable()
-export class NotificationChannels implements OnModuleDestroy {
+export class NotificationChannels implements OnApplicationShutdown {
   readonly hasWebhook: boolean;
   private readonly senders: Senders;
 
@@ -55,7 +55,11 @@ export class NotificationChannels implements OnModuleDestroy {
     return this.count('push', await this.senders.sendPush(target, payload));
   }
 
-  onModuleDestroy(): Promise<void> {
+  /**
+   * Only after every beforeApplicationShutdown: the outbox finishes the sends it has in flight then, and a
+   * send cut off by closing early would be stored for a retry although the receiver may have it already.
+   */
+  onApplicationShutdown(): Promise<void> {
     return this.senders.close();
   }
 
