@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { groupColumns } from './lib/group-report.mjs';
 import { formatMix } from './lib/mix.mjs';
-import { kindColumns, rateHeader, resultColumns } from './lib/report.mjs';
+import { kindColumns, median, rateHeader, ratiosOf, resultColumns } from './lib/report.mjs';
 import { webhookColumns } from './lib/webhooks.mjs';
 
 const files = process.argv.slice(2);
@@ -48,13 +48,23 @@ if (throughput.length) {
   console.log(row(['---', ...header.map(() => '---')]));
   for (const line of lines) console.log(row(line));
   console.log(
-    `\n${row(['storage', 'runs', 'throughput service/relay', 'p99 service/relay', 'p50 service/relay', 'file'])}`,
+    `\n${row(['storage', 'runs', 'throughput service/relay', 'p99 service/relay', 'p50 service/relay', 'CPU per message service/relay', 'file'])}`,
   );
-  console.log(row(Array(6).fill('---')));
+  console.log(row(Array(7).fill('---')));
   for (const d of throughput) {
     const r = d.median.ratios ?? {};
+    // Computed from the runs, so files written before the bench reported it have it too.
+    const cpu = median(d.runs.map((run) => ratiosOf(run.service, run.relay)?.cpuPerMessage));
     console.log(
-      row([storageOf(d), d.parameters.runs, n(r.throughput, 2), n(r.p99, 2), n(r.p50, 2), `\`${d.file}\``]),
+      row([
+        storageOf(d),
+        d.parameters.runs,
+        n(r.throughput, 2),
+        n(r.p99, 2),
+        n(r.p50, 2),
+        n(cpu, 2),
+        `\`${d.file}\``,
+      ]),
     );
   }
   // Per kind, one table per --mix file: the shares asked differ between files.

@@ -38,7 +38,14 @@ export function ratiosOf(service, relay) {
     p50: div(service.latency.p50, relay.latency.p50),
     p99: div(service.latency.p99, relay.latency.p99),
     p999: div(service.latency.p999, relay.latency.p999),
+    cpuPerMessage: div(cpuPerMessage(service), cpuPerMessage(relay)),
   };
+}
+
+/** CPU µs per message received: the server's processes and, when measured, the database's backends. */
+export function cpuPerMessage(result) {
+  if (typeof result?.serverCpuPercent !== 'number' || !(result.throughput > 0)) return undefined;
+  return ((result.serverCpuPercent + (result.dbCpuPercent ?? 0)) * 1e4) / result.throughput;
 }
 
 export const fixed = (value, digits) => (typeof value === 'number' ? value.toFixed(digits) : '-');
@@ -67,7 +74,7 @@ export function resultColumns(rows, firstHeader = 'target') {
     'server RSS MB',
   ];
   if (withDb) header.push('db CPU %', 'db commits/s');
-  header.push('client CPU %', 'other CPU %');
+  header.push('CPU µs/msg', 'client CPU %', 'other CPU %');
   const lines = rows.map(({ label, result }) => {
     const cells = [
       label,
@@ -80,7 +87,11 @@ export function resultColumns(rows, firstHeader = 'target') {
       mb(result.serverRssBytes),
     ];
     if (withDb) cells.push(fixed(result.dbCpuPercent, 0), fixed(result.dbCommitsPerSecond, 0));
-    cells.push(fixed(result.clientCpuPercent, 0), fixed(result.otherCpuPercent, 0));
+    cells.push(
+      fixed(cpuPerMessage(result), 1),
+      fixed(result.clientCpuPercent, 0),
+      fixed(result.otherCpuPercent, 0),
+    );
     return cells;
   });
   return { header, lines };
@@ -142,6 +153,7 @@ export function formatRatios(ratios, runs) {
   return [
     `durable / relay throughput: ${fixed(tp, 2)}   goal >= ${GOAL.throughput}: ${verdict(tp >= GOAL.throughput)}${basis}`,
     `durable / relay p99:        ${fixed(p99, 2)}   goal <= ${GOAL.p99}: ${verdict(p99 <= GOAL.p99)}`,
+    `durable / relay CPU per message (server + database backends): ${fixed(ratios.cpuPerMessage, 2)}`,
   ].join('\n');
 }
 

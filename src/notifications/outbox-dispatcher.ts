@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { OneAtATime } from '../common/one-at-a-time.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -19,7 +20,6 @@ import { UserLocator } from '../realtime/user-locator.js';
 import { groupBy, inBatches } from './in-batches.js';
 import { NotificationChannels } from './notification-channels.js';
 import { messagePush, webhookEventOf } from './notification-content.js';
-import { OneAtATime } from './one-at-a-time.js';
 import {
   type HeldPartition,
   type LogRow,

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logging/logger.module.js';
+import { OneAtATime } from '../common/one-at-a-time.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -13,7 +14,6 @@ import type { PushPayload, WebhookEvent } from '../contract/notifications.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { inBatches } from './in-batches.js';
 import { NotificationChannels } from './notification-channels.js';
-import { OneAtATime } from './one-at-a-time.js';
 import { type ClaimedRetry, OutboxRepository } from './outbox.repository.js';
 import { POLL_MS } from './outbox-dispatcher.js';
 import { nextAttemptAt } from './retry-schedule.js';

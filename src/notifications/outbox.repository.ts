@@ -151,17 +151,29 @@ export class OutboxRepository {
   ): Promise<{ snapshot: string; rows: LogRow[] }> {
     return this.database.transaction(async (query) => {
       await query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      // The planner's guess for this read over every partition's new rows is past PostgreSQL's JIT
+      // threshold, and compiling it cost more than running it, on every tick (see BENCHMARKS.md).
+      await query('SET LOCAL jit = off');
       const [snap] = await query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
       const rows = await query<LogRow>(
-        `SELECT 'message' AS source, m.chat_id AS "chatId", m.seq, m.txid::text AS txid, m.created_at AS at,
+        `WITH fresh AS MATERIALIZED (
+           SELECT * FROM messages m
+           WHERE (m.txid >= $2::xid8 OR m.txid = ANY($3::xid8[])) AND right(m.chat_id::text, 1) = ANY($1)
+             AND ($4 OR m.kind = 'user')
+         ),
+         -- Whether anyone else in the chat can be pushed to, asked once per chat and sender, not per message.
+         wanted AS MATERIALIZED (
+           SELECT f.chat_id, f.sender_id FROM (SELECT DISTINCT chat_id, sender_id FROM fresh) f
+           WHERE $4 OR EXISTS (
+             SELECT FROM chat_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
+             WHERE cm.chat_id = f.chat_id AND cm.user_id <> f.sender_id)
+         )
+         SELECT 'message' AS source, m.chat_id AS "chatId", m.seq, m.txid::text AS txid, m.created_at AS at,
                 m.id AS "messageId", m.sender_id AS "actorId", m.kind, m.event AS data, m.content,
                 m.media_type::text AS "mediaType", s.name AS "senderName", c.type AS "chatType", c.title AS "chatTitle",
                 m.deleted_at IS NOT NULL AS deleted
-         FROM messages m JOIN users s ON s.id = m.sender_id JOIN chats c ON c.id = m.chat_id
-         WHERE (m.txid >= $2::xid8 OR m.txid = ANY($3::xid8[])) AND right(m.chat_id::text, 1) = ANY($1)
-           AND ($4 OR m.kind = 'user' AND EXISTS (
-                 SELECT FROM chat_members cm JOIN push_subscriptions ps ON ps.user_id = cm.user_id
-                 WHERE cm.chat_id = m.chat_id AND cm.user_id <> m.sender_id))
+         FROM fresh m JOIN wanted w ON w.chat_id = m.chat_id AND w.sender_id = m.sender_id
+         JOIN users s ON s.id = m.sender_id JOIN chats c ON c.id = m.chat_id
          UNION ALL
          SELECT 'change', e.chat_id, e.seq, e.txid::text, e.created_at, e.message_id, e.actor_id, e.kind, e.data,
                 NULL, NULL, NULL, NULL, NULL, NULL
