@@ -162,6 +162,7 @@ export class OutboxRepository {
              AND ($4 OR m.kind = 'user')
          ),
          -- Whether anyone else in the chat can be pushed to, asked once per chat and sender, not per message.
+         -- Materialized, as fresh is: left inline, the planner ran it again for every message of the join.
          wanted AS MATERIALIZED (
            SELECT f.chat_id, f.sender_id FROM (SELECT DISTINCT chat_id, sender_id FROM fresh) f
            WHERE $4 OR EXISTS (

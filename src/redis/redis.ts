@@ -15,8 +15,8 @@ export async function openRedis(
   settings: RedisSettings & { url: string },
   logger: Logger,
 ): Promise<RedisClient> {
-  // Auto-pipelining: the commands of one event-loop turn (a rate-limit check per message of a burst) share
-  // one write and one round trip instead of a syscall each.
+  // Auto-pipelining: the commands of one event-loop turn (a rate-limit sync's counters, a burst of
+  // publishes) share one write and one round trip instead of a syscall each.
   const options = {
     lazyConnect: true,
     maxRetriesPerRequest: 3,

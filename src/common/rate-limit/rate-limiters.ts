@@ -29,7 +29,7 @@ const WHAT: Record<RateLimitName, string> = {
  * Every rate limit of the service: with rate-limiter-flexible in memory, or, when Redis is configured,
  * as budgets all instances share (one per user, per IP for sign-in) that are decided in memory and
  * summed in Redis in the background (see SharedBudget): a send never waits for Redis, and a flood costs
- * Redis one command per interval.
+ * Redis two commands per interval.
  */
 @Injectable()
 export class RateLimiters implements BeforeApplicationShutdown {

@@ -20,7 +20,7 @@ export interface Refusal {
  * A fixed-window budget per key shared by every instance through Redis, decided in memory: a grant is
  * counted locally at once, and every SYNC_MS the counts of the keys used meanwhile are added to Redis
  * (INCRBY, one key per window) and the totals read back. A send therefore never waits for Redis, and
- * Redis sees one command per active key per interval instead of one per request. The price: instances
+ * Redis sees two commands per active key per interval instead of a script per request. The price: instances
  * learn of each other's grants one interval late, so a key used on several instances at once can get at
  * most what each grants within an interval beyond its budget. While Redis does not answer, each instance
  * goes on counting in its own memory and adds it all once Redis is back.
