@@ -24,6 +24,7 @@ export class SocketEvents {
 
   on(event: keyof ClientToServerEvents, handler: EventHandler): void {
     this.handlers.set(event, handler);
+    this.shared = undefined;
   }
 
   /** Work a shutdown lets finish before it closes the sockets (the write in flight, with its acks). */
@@ -36,33 +37,52 @@ export class SocketEvents {
   }
 
   bind(socket: ChatSocket): void {
-    for (const [event, handler] of this.handlers) this.bindOne(socket, event, handler);
+    for (const [event, listener] of this.listeners()) socket.on(event, listener as never);
   }
 
-  private bindOne(socket: ChatSocket, event: keyof ClientToServerEvents, handler: EventHandler): void {
-    // biome-ignore lint/suspicious/noExplicitAny: the listener signature is checked by the typed event map
-    (socket.on as any)(event, (...args: unknown[]) => {
-      // The ack is the last argument when the client asked for one, even with no payload before it.
-      const reply = typeof args.at(-1) === 'function' ? (args.pop() as (result: object) => void) : undefined;
-      const payload = args[0];
-      let running: Promise<object | undefined>;
-      try {
-        running = handler(socket, payload);
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      running.then(
-        (result) => reply?.({ ok: true, ...result }),
-        (error: unknown) => {
-          const { appError, expected } = toAppError(error);
-          if (!expected)
-            this.logger.error({ err: error, event, userId: socket.data.user?.id }, 'socket event failed');
-          const body = wsErrorBody(appError);
-          if (reply) reply({ ok: false, error: body });
-          else socket.emit('chat:error', { ...body, event, clientMessageId: clientMessageIdOf(payload) });
+  // One listener per event, shared by every socket (Socket.IO calls it with the socket as `this`): an idle
+  // socket holds no function of its own per event.
+  private shared?: [keyof ClientToServerEvents, (this: ChatSocket, ...args: unknown[]) => void][];
+
+  private listeners() {
+    this.shared ??= [...this.handlers].map(([event, handler]) => {
+      const dispatch = this.dispatch.bind(this);
+      return [
+        event,
+        function (this: ChatSocket, ...args: unknown[]) {
+          dispatch(this, event, handler, args);
         },
-      );
+      ];
     });
+    return this.shared;
+  }
+
+  private dispatch(
+    socket: ChatSocket,
+    event: keyof ClientToServerEvents,
+    handler: EventHandler,
+    args: unknown[],
+  ): void {
+    // The ack is the last argument when the client asked for one, even with no payload before it.
+    const reply = typeof args.at(-1) === 'function' ? (args.pop() as (result: object) => void) : undefined;
+    const payload = args[0];
+    let running: Promise<object | undefined>;
+    try {
+      running = handler(socket, payload);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (result) => reply?.({ ok: true, ...result }),
+      (error: unknown) => {
+        const { appError, expected } = toAppError(error);
+        if (!expected)
+          this.logger.error({ err: error, event, userId: socket.data.user?.id }, 'socket event failed');
+        const body = wsErrorBody(appError);
+        if (reply) reply({ ok: false, error: body });
+        else socket.emit('chat:error', { ...body, event, clientMessageId: clientMessageIdOf(payload) });
+      },
+    );
   }
 }
 

@@ -71,6 +71,12 @@ export class ChatSocketAdapter extends IoAdapter {
     await super.dispose();
   }
 
+  // Client events are bound by SocketEvents, not by Nest's decorators. With nothing to bind, Nest would
+  // still build a per-socket rxjs pipeline that every idle socket keeps.
+  override bindMessageHandlers(...args: Parameters<IoAdapter['bindMessageHandlers']>): void {
+    if (args[1].length > 0) super.bindMessageHandlers(...args);
+  }
+
   /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */
   private boundWrites(server: Server): void {
     const slowConsumers = this.app.get(SlowConsumers, { strict: false });
