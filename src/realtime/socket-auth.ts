@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { AuthService } from '../auth/auth.service.js';
 import { bearerToken } from '../auth/bearer-token.js';
 import { TokenService } from '../auth/token.service.js';
+import { AppError } from '../common/errors/app-error.js';
+import { toAppError, wsErrorBody } from '../common/errors/to-app-error.js';
+import { LOGGER } from '../common/logging/logger.module.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { UsersService } from '../users/users.service.js';
@@ -10,8 +14,10 @@ import type { ChatSocket } from './socket.types.js';
 
 /**
  * Handshake middleware: a socket without a valid token is refused (`connect_error`, message
- * `unauthorized`) before it exists for any handler. The token may come from `auth.token`, an
- * `Authorization: Bearer` header, or a `token` query parameter.
+ * `unauthorized`, `data.code` UNAUTHORIZED) before it exists for any handler. The token may come from
+ * `auth.token`, an `Authorization: Bearer` header, or a `token` query parameter. When the session cannot
+ * be checked (the database is away or overloaded), the refusal says so (`service unavailable`,
+ * SERVICE_UNAVAILABLE): the client should try again later, not sign in again.
  */
 @Injectable()
 export class SocketAuth {
@@ -21,6 +27,7 @@ export class SocketAuth {
     private readonly auth: AuthService,
     private readonly connected: ConnectedUsers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   private accepting = true;
@@ -37,10 +44,17 @@ export class SocketAuth {
     }
     this.authenticate(socket).then(
       () => next(),
-      (error: unknown) =>
-        next(new Error(error instanceof TooManySockets ? 'too many connections' : 'unauthorized')),
+      (error: unknown) => next(this.refusal(error)),
     );
   };
+
+  private refusal(error: unknown): Error {
+    if (error instanceof TooManySockets) return new Error('too many connections');
+    const { appError, expected } = toAppError(error);
+    if (appError.code === 'UNAUTHORIZED') return refused('unauthorized', appError);
+    if (!expected) this.logger.warn({ err: error }, 'socket handshake could not be checked');
+    return refused('service unavailable', new AppError('SERVICE_UNAVAILABLE'));
+  }
 
   /**
    * Called once the socket is in its session's room. A logout that landed between the handshake's check
@@ -59,14 +73,14 @@ export class SocketAuth {
 
   private async authenticate(socket: ChatSocket): Promise<void> {
     const token = tokenOf(socket);
-    if (!token) throw new Error('no token');
+    if (!token) throw new AppError('UNAUTHORIZED', 'no access token');
     const claims = await this.tokens.verifyAccess(token);
     // Unlike a REST call, a socket lives on: a logged-out or replaced session must not open one.
     const [user, active] = await Promise.all([
       this.users.getPublic(claims.userId),
       this.auth.isSessionActive(claims.sessionId),
     ]);
-    if (!user || !active) throw new Error('session ended');
+    if (!user || !active) throw new AppError('UNAUTHORIZED', 'the session has ended');
     if (this.connected.socketCount(user.id) >= this.config.limits.socketsPerUser) {
       throw new TooManySockets();
     }
@@ -86,3 +100,8 @@ function tokenOf(socket: ChatSocket): string | undefined {
 }
 
 class TooManySockets extends Error {}
+
+/** A handshake refusal: Socket.IO hands `data` to the client's `connect_error` as `error.data`. */
+function refused(message: string, appError: AppError): Error {
+  return Object.assign(new Error(message), { data: wsErrorBody(appError) });
+}

@@ -5,7 +5,7 @@ import type { MessageView } from '../../src/contract/views.js';
 import { createUser } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';
-import { type ClientSocket, connect, type SendAck, sendOk } from '../support/socket.js';
+import { type ClientSocket, connect, refusalWithData, type SendAck, sendOk } from '../support/socket.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { condensedLog } from './log-summary.js';
 
@@ -49,6 +49,24 @@ describe.skipIf(!databaseUrl)('PostgreSQL unreachable under load', () => {
     onTestFailed(() => console.log(`--- service log, condensed ---\n${condensedLog(app.output())}`));
     return { proxy, app };
   }
+
+  it('refuses a socket whose session cannot be checked as unavailable, not unauthorized, and takes it once the database is back', async () => {
+    const { proxy, app } = await proxiedService();
+    const user = await createUser(new HttpClient(app.baseUrl));
+    await proxy.cut();
+    const during = await refusalWithData(app.baseUrl, { token: user.accessToken });
+    expect(during).toEqual({
+      message: 'service unavailable',
+      data: { code: 'SERVICE_UNAVAILABLE', message: 'The service is temporarily unavailable' },
+    });
+    await proxy.restore();
+    const socket = await connect(app.baseUrl, { token: user.accessToken });
+    sockets.push(socket);
+    expect(socket.connected).toBe(true);
+    const forged = await refusalWithData(app.baseUrl, { token: `${user.accessToken}x` });
+    expect(forged.message).toBe('unauthorized');
+    expect(forged.data?.code).toBe('UNAUTHORIZED');
+  });
 
   it('answers SERVICE_UNAVAILABLE (or waits) during a 3 s outage, loses nothing acknowledged, and recovers by itself', async () => {
     const { proxy, app } = await proxiedService();

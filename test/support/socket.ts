@@ -52,6 +52,21 @@ export async function refusal(baseUrl: string, options: ConnectOptions): Promise
   }
 }
 
+/** The connect_error of a refused handshake: its message and the catalog body in `data`. */
+export async function refusalWithData(
+  baseUrl: string,
+  options: ConnectOptions,
+): Promise<{ message: string; data?: { code: string; message: string } }> {
+  try {
+    const socket = await connect(baseUrl, options);
+    socket.close();
+    return { message: 'connected' };
+  } catch (error) {
+    const { message, data } = error as Error & { data?: { code: string; message: string } };
+    return { message, data };
+  }
+}
+
 export type SendAck =
   | { ok: true; message: MessageView }
   | { ok: false; error: { code: string; message: string } };

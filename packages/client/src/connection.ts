@@ -43,10 +43,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       // The service cut this socket (a restart's drain, a slow consumer): Socket.IO will not come back by itself.
       if (reason === 'io server disconnect') void this.retry();
     });
-    this.socket.on('connect_error', () => {
+    this.socket.on('connect_error', (error) => {
       this.set('offline');
       // A refusal at the handshake (an expired token) ends Socket.IO's own retries; transport errors do not.
-      if (!this.socket.active) void this.retry();
+      // A service that could not check the session asks for a later try, not a new token.
+      const unavailable = (error as { data?: { code?: string } }).data?.code === 'SERVICE_UNAVAILABLE';
+      if (!this.socket.active) void this.retry(!unavailable);
     });
     this.socket.io.on('reconnect_attempt', () => this.set('connecting'));
     session.on('ended', () => this.close());
@@ -78,10 +80,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  private async retry(): Promise<void> {
+  private async retry(refresh = true): Promise<void> {
     if (this.closed.signal.aborted || this.session.ended) return;
     // The refusal may be an expired token; a fresh one costs one call and is needed anyway.
-    await this.session.refresh().catch(() => {});
+    if (refresh) await this.session.refresh().catch(() => {});
     await wait(backoffDelay(this.refused++), this.closed.signal);
     if (this.closed.signal.aborted || this.session.ended || this.socket.connected) return;
     this.set('connecting');
