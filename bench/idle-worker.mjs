@@ -14,6 +14,10 @@ const localAddressesSeen = {};
 let connected = 0;
 let failed = 0;
 let disconnects = 0;
+// Why connections dropped while idle (Socket.IO's disconnect reason), and when, in s since the start.
+const disconnectReasons = {};
+let startedAtMs = Date.now();
+let firstDisconnectS = null;
 let closing = false;
 
 function open(url, auth, localAddress) {
@@ -30,8 +34,11 @@ function open(url, auth, localAddress) {
       connected += 1;
       const seen = socket.io.engine?.transport?.ws?._socket?.localAddress ?? 'unknown';
       localAddressesSeen[seen] = (localAddressesSeen[seen] ?? 0) + 1;
-      socket.on('disconnect', () => {
-        if (!closing) disconnects += 1;
+      socket.on('disconnect', (reason) => {
+        if (closing) return;
+        disconnects += 1;
+        disconnectReasons[reason] = (disconnectReasons[reason] ?? 0) + 1;
+        firstDisconnectS ??= (Date.now() - startedAtMs) / 1000;
       });
       sockets.push(socket);
       resolve();
@@ -47,6 +54,7 @@ function open(url, auth, localAddress) {
 
 async function start({ url, auths, offset, count, localAddresses, concurrency }) {
   const startedAt = Date.now();
+  startedAtMs = startedAt;
   const cpuStart = process.cpuUsage();
   const progress = setInterval(() => send({ type: 'progress', connected, failed }), 500);
   let next = 0;
@@ -75,7 +83,13 @@ process.on('message', (message) => {
   if (message.type === 'start') {
     start(message).catch((error) => send({ type: 'error', error: String(error?.stack ?? error) }));
   } else if (message.type === 'status') {
-    send({ type: 'status', open: sockets.filter((s) => s.connected).length, disconnects });
+    send({
+      type: 'status',
+      open: sockets.filter((s) => s.connected).length,
+      disconnects,
+      disconnectReasons,
+      firstDisconnectS,
+    });
   } else if (message.type === 'close') {
     closing = true;
     for (const socket of sockets) socket.close();

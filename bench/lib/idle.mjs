@@ -185,6 +185,13 @@ async function idleAgainst(target, options) {
       failures,
       openAfterSettle: openAfter,
       disconnectsWhileIdle: statuses.reduce((s, st) => s + st.disconnects, 0),
+      disconnectReasons: statuses.reduce((all, st) => {
+        for (const [k, v] of Object.entries(st.disconnectReasons ?? {})) all[k] = (all[k] ?? 0) + v;
+        return all;
+      }, {}),
+      firstDisconnectSeconds: Math.min(
+        ...statuses.map((st) => st.firstDisconnectS ?? Number.POSITIVE_INFINITY),
+      ),
       connectSeconds,
       connectRate: connected / connectSeconds,
       serverCpuPercentWhileConnecting: serverCpuPercent,
@@ -303,6 +310,10 @@ export async function runIdle(options, pinning) {
   );
   for (const r of results) {
     if (r.failed) console.log(`${r.target} failures: ${JSON.stringify(r.failures)}`);
+    if (r.disconnectsWhileIdle)
+      console.log(
+        `${r.target} dropped while idle: ${JSON.stringify(r.disconnectReasons)}, the first ${r.firstDisconnectSeconds} s after the start`,
+      );
     console.log(`${r.target} source addresses used: ${JSON.stringify(r.localAddressesSeen)}`);
   }
   const file = writeJson(options.json, {
