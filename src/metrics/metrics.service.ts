@@ -44,6 +44,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly socketDisconnects = new Counter({
+    name: 'chat_socket_disconnects_total',
+    help: "Sockets gone from this process, by Socket.IO's reason (ping timeout, transport close, ...)",
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   readonly slowConsumersDisconnected = new Counter({
     name: 'chat_slow_consumers_disconnected_total',
     help: 'Sockets cut off for having more than SOCKET_MAX_BUFFERED_BYTES waiting to be written',

@@ -66,9 +66,10 @@ export class ConnectionGateway
     this.events.bind(socket);
   }
 
-  handleDisconnect(socket: ChatSocket): void {
+  handleDisconnect(socket: ChatSocket, reason?: string): void {
     if (!socket.data.user) return;
     this.metrics.connectedSockets.dec();
+    this.metrics.socketDisconnects.inc({ reason: reason ?? 'unknown' });
     if (this.connected.detach(socket.data.user.id)) this.presence.lastSocketDisconnected(socket.data.user.id);
   }
 

@@ -14,7 +14,8 @@ async function scrape(): Promise<string> {
 
 function value(text: string, metric: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
+  // The value is the last field: a label's value may hold spaces.
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
 }
 
 describe('GET /metrics', () => {
@@ -39,5 +40,16 @@ describe('GET /metrics', () => {
     );
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(after).toMatch(/^process_resident_memory_bytes /m);
+  });
+
+  it('counts sockets gone by their reason', async () => {
+    const user = await createUser(t.http);
+    const metric = 'chat_socket_disconnects_total{reason="client namespace disconnect"}';
+    const before = value(await scrape(), metric);
+    const socket = await t.online(user);
+    socket.disconnect();
+    await expect
+      .poll(async () => value(await scrape(), metric))
+      .toBe((Number.isNaN(before) ? 0 : before) + 1);
   });
 });
