@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, expect, inject, it, onTestFailed } from 'vitest';
+import { describe, expect, inject, it, onTestFailed, vi } from 'vitest';
+import { ChatClient, MemoryStorage } from '../../packages/client/src/index.js';
 import type { MessageView } from '../../src/contract/views.js';
-import { createUser } from '../support/factories.js';
+import { createUser, userInput } from '../support/factories.js';
 import { HttpClient } from '../support/http.js';
 import { type ProcessApp, startProcessApp, useProcessApps } from '../support/process-app.js';
 import { type ClientSocket, connect, refusalWithData, type SendAck, sendOk } from '../support/socket.js';
@@ -66,6 +67,34 @@ describe.skipIf(!databaseUrl)('PostgreSQL unreachable under load', () => {
     const forged = await refusalWithData(app.baseUrl, { token: `${user.accessToken}x` });
     expect(forged.message).toBe('unauthorized');
     expect(forged.data?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('the SDK, refused as unavailable, tries again later with the same token instead of refreshing it', async () => {
+    const { proxy, app } = await proxiedService();
+    const client = await ChatClient.register(app.baseUrl, userInput(), { storage: new MemoryStorage() });
+    try {
+      await client.live();
+      const refresh = vi.spyOn(client.session, 'refresh');
+      const refreshAsked = new Promise<void>((resolve) =>
+        refresh.mockImplementation(() => {
+          resolve();
+          return Promise.resolve();
+        }),
+      );
+      await proxy.cut();
+      // The transport drops; Socket.IO reconnects at once and the handshake is refused as unavailable.
+      const refused = new Promise<unknown>((resolve) => client.socket.once('connect_error', resolve));
+      client.socket.io.engine.close();
+      expect(await refused).toMatchObject({ data: { code: 'SERVICE_UNAVAILABLE' } });
+      // The SDK's own retry comes after its back-off: by then a refresh would have been asked for.
+      await Promise.race([client.when('state', (state) => state === 'connecting'), refreshAsked]);
+      expect(refresh).not.toHaveBeenCalled();
+      await proxy.restore();
+      await client.when('state', (state) => state === 'live');
+      expect(refresh).not.toHaveBeenCalled();
+    } finally {
+      client.close();
+    }
   });
 
   it('answers SERVICE_UNAVAILABLE (or waits) during a 3 s outage, loses nothing acknowledged, and recovers by itself', async () => {
