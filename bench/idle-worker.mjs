@@ -5,7 +5,13 @@
 // localAddress: socket.io-client hands its options to engine.io-client, whose websocket transport picks
 // `localAddress` (with agent, family, …) into the options of `new ws.WebSocket()`; ws passes them to
 // http.request() and, through its createConnection, to net.connect(), which binds to that address.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
+
+// The longest this process went without running its event loop: a client that stalls past the server's
+// ping timeout loses its connections, and that would be the client's doing, not the service's.
+const loopDelay = monitorEventLoopDelay({ resolution: 50 });
+loopDelay.enable();
 
 const send = (message) => process.send?.(message);
 const sockets = [];
@@ -89,6 +95,7 @@ process.on('message', (message) => {
       disconnects,
       disconnectReasons,
       firstDisconnectS,
+      maxLoopDelayMs: loopDelay.max / 1e6,
     });
   } else if (message.type === 'close') {
     closing = true;

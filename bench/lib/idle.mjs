@@ -189,6 +189,7 @@ async function idleAgainst(target, options) {
         for (const [k, v] of Object.entries(st.disconnectReasons ?? {})) all[k] = (all[k] ?? 0) + v;
         return all;
       }, {}),
+      clientMaxLoopDelayMs: statuses.map((st) => Math.round(st.maxLoopDelayMs ?? Number.NaN)),
       firstDisconnectSeconds: Math.min(
         ...statuses.map((st) => st.firstDisconnectS ?? Number.POSITIVE_INFINITY),
       ),
@@ -312,7 +313,7 @@ export async function runIdle(options, pinning) {
     if (r.failed) console.log(`${r.target} failures: ${JSON.stringify(r.failures)}`);
     if (r.disconnectsWhileIdle)
       console.log(
-        `${r.target} dropped while idle: ${JSON.stringify(r.disconnectReasons)}, the first ${r.firstDisconnectSeconds} s after the start`,
+        `${r.target} dropped while idle: ${JSON.stringify(r.disconnectReasons)}, the first ${r.firstDisconnectSeconds} s after the start; the client processes' longest event-loop stalls, ms: ${r.clientMaxLoopDelayMs.join(', ')}`,
       );
     console.log(`${r.target} source addresses used: ${JSON.stringify(r.localAddressesSeen)}`);
   }

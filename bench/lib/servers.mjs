@@ -201,6 +201,8 @@ export async function startService({
       ]),
     ),
     MAX_SOCKETS_PER_USER: '10000',
+    // The bench signs its users in once: a long run (100,000 idle sockets) outlasts a 15-minute token.
+    ACCESS_TOKEN_TTL: '6h',
     ...extraEnv,
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
