@@ -45,15 +45,15 @@ export class SocketEvents {
   private shared?: [keyof ClientToServerEvents, (this: ChatSocket, ...args: unknown[]) => void][];
 
   private listeners() {
-    this.shared ??= [...this.handlers].map(([event, handler]) => {
+    if (!this.shared) {
       const dispatch = this.dispatch.bind(this);
-      return [
+      this.shared = [...this.handlers].map(([event, handler]) => [
         event,
         function (this: ChatSocket, ...args: unknown[]) {
           dispatch(this, event, handler, args);
         },
-      ];
-    });
+      ]);
+    }
     return this.shared;
   }
 
