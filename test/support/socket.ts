@@ -43,13 +43,7 @@ export function connect(baseUrl: string, options: ConnectOptions): Promise<Clien
 
 /** The connect_error message of a refused handshake. */
 export async function refusal(baseUrl: string, options: ConnectOptions): Promise<string> {
-  try {
-    const socket = await connect(baseUrl, options);
-    socket.close();
-    return 'connected';
-  } catch (error) {
-    return (error as Error).message;
-  }
+  return (await refusalWithData(baseUrl, options)).message;
 }
 
 /** The connect_error of a refused handshake: its message and the catalog body in `data`. */
