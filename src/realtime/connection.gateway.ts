@@ -1,7 +1,6 @@
 import { type BeforeApplicationShutdown, Inject } from '@nestjs/common';
 import {
   type OnGatewayConnection,
-  type OnGatewayDisconnect,
   type OnGatewayInit,
   WebSocketGateway,
   WebSocketServer,
@@ -27,9 +26,7 @@ const DRAIN_TIMEOUT_MS = 5000;
  * when its session ends; told to reconnect elsewhere when this instance stops.
  */
 @WebSocketGateway({ namespace: '/chat' })
-export class ConnectionGateway
-  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
-{
+export class ConnectionGateway implements OnGatewayInit, OnGatewayConnection, BeforeApplicationShutdown {
   @WebSocketServer() private readonly server!: ChatNamespace;
 
   constructor(
@@ -64,12 +61,21 @@ export class ConnectionGateway
     if (first) this.presence.firstSocketConnected(profile.id);
     this.auth.recheck(socket);
     this.events.bind(socket);
+    socket.on('disconnect', this.onDisconnect);
   }
 
-  handleDisconnect(socket: ChatSocket, reason?: string): void {
-    if (!socket.data.user) return;
+  // One listener shared by every socket (Socket.IO calls it with the socket as `this`), where Nest's
+  // OnGatewayDisconnect would give each socket closures of its own (ChatSocketAdapter skips binding those).
+  private readonly onDisconnect = (() => {
+    const gateway = this;
+    return function (this: ChatSocket, reason: string) {
+      gateway.handleDisconnect(this, reason);
+    };
+  })();
+
+  private handleDisconnect(socket: ChatSocket, reason: string): void {
     this.metrics.connectedSockets.dec();
-    this.metrics.socketDisconnects.inc({ reason: reason ?? 'unknown' });
+    this.metrics.socketDisconnects.inc({ reason });
     if (this.connected.detach(socket.data.user.id)) this.presence.lastSocketDisconnected(socket.data.user.id);
   }
 

@@ -86,8 +86,13 @@ export class SocketAuth {
     }
     socket.data.user = user;
     socket.data.sessionId = claims.sessionId;
+    // Nothing reads the handshake's auth after this: the token is not kept for the socket's life, where it
+    // would be the largest thing an idle socket holds (and one more copy of a credential in memory).
+    socket.handshake.auth = CHECKED;
   }
 }
+
+const CHECKED = Object.freeze({});
 
 function tokenOf(socket: ChatSocket): string | undefined {
   const { auth, headers, query } = socket.handshake;

@@ -24,7 +24,6 @@ export class SocketEvents {
 
   on(event: keyof ClientToServerEvents, handler: EventHandler): void {
     this.handlers.set(event, handler);
-    this.shared = undefined;
   }
 
   /** Work a shutdown lets finish before it closes the sockets (the write in flight, with its acks). */
@@ -37,25 +36,29 @@ export class SocketEvents {
   }
 
   bind(socket: ChatSocket): void {
-    for (const [event, listener] of this.listeners()) socket.on(event, listener as never);
+    socket.onAny(this.listener);
   }
 
-  // One listener per event, shared by every socket (Socket.IO calls it with the socket as `this`): an idle
-  // socket holds no function of its own per event.
-  private shared?: [keyof ClientToServerEvents, (this: ChatSocket, ...args: unknown[]) => void][];
+  // One listener for every event of every socket (Socket.IO calls it with the socket as `this`): an idle
+  // socket holds no function of its own and no table of its events. Socket.IO calls an any-listener as the
+  // packet is decoded; its own listeners run a tick later and only if the socket is still connected (a
+  // disconnect decoded from the same read comes first). The event waits for that same tick and check.
+  private readonly listener = (() => {
+    const events = this;
+    return function (this: ChatSocket, event: unknown, ...args: unknown[]) {
+      const handler = events.handlers.get(event as keyof ClientToServerEvents);
+      if (handler) process.nextTick(events.dispatchIfConnected, this, event, handler, args);
+    };
+  })();
 
-  private listeners() {
-    if (!this.shared) {
-      const dispatch = this.dispatch.bind(this);
-      this.shared = [...this.handlers].map(([event, handler]) => [
-        event,
-        function (this: ChatSocket, ...args: unknown[]) {
-          dispatch(this, event, handler, args);
-        },
-      ]);
-    }
-    return this.shared;
-  }
+  private readonly dispatchIfConnected = (
+    socket: ChatSocket,
+    event: keyof ClientToServerEvents,
+    handler: EventHandler,
+    args: unknown[],
+  ): void => {
+    if (socket.connected) this.dispatch(socket, event, handler, args);
+  };
 
   private dispatch(
     socket: ChatSocket,

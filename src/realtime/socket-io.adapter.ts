@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/config.js';
 import { type RedisClient, subscriberOf } from '../redis/redis.js';
 import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
+import { releaseUpgradeRequests } from './release-upgrade-requests.js';
 import { SlowConsumers } from './slow-consumers.js';
 import { type BacklogConnection, dropConnection, WriteBacklog } from './write-backlog.js';
 
@@ -63,6 +64,7 @@ export class ChatSocketAdapter extends IoAdapter {
         : {}),
     });
     this.boundWrites(server);
+    releaseUpgradeRequests(server);
     return server;
   }
 
@@ -77,6 +79,10 @@ export class ChatSocketAdapter extends IoAdapter {
     if (args[1].length > 0) super.bindMessageHandlers(...args);
   }
 
+  // Likewise, ConnectionGateway listens for disconnects itself, with one listener for every socket; Nest
+  // would give each socket two closures and a once-wrapper of its own, for a handler no gateway has.
+  override bindClientDisconnect(): void {}
+
   /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */
   private boundWrites(server: Server): void {
     const slowConsumers = this.app.get(SlowConsumers, { strict: false });
@@ -89,11 +95,10 @@ export class ChatSocketAdapter extends IoAdapter {
         if (userId) users.set(socket.conn, userId);
       }),
     );
+    const cutOff = (bytes: number, connection: BacklogConnection) =>
+      slowConsumers.disconnect(users.get(connection), bytes, () => dropConnection(connection));
     server.engine.on('connection', (connection: EngineConnection & BacklogConnection) => {
-      const backlog = new WriteBacklog(connection, slowConsumers.maxBufferedBytes, (bytes) =>
-        slowConsumers.disconnect(users.get(connection), bytes, () => dropConnection(connection)),
-      );
-      coalesceWrites(connection, backlog.check);
+      coalesceWrites(connection, new WriteBacklog(connection, slowConsumers.maxBufferedBytes, cutOff));
     });
   }
 }

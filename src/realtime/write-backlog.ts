@@ -1,3 +1,5 @@
+import type { TurnObserver } from './coalesce-writes.js';
+
 interface BacklogTransport {
   name: string;
   writable: boolean;
@@ -24,29 +26,35 @@ export interface BacklogConnection {
  * and the websocket's TCP socket, whose userland buffer holds what the kernel has not taken (the
  * websocket transport is kept writable, see coalesceWrites, so its packets never wait with Engine.IO).
  * The first is a running count, added to as Engine.IO buffers a packet and cleared when it flushes; the
- * second is the socket's own count, checked by `check()` at the end of each turn, when the turn's one
+ * second is the socket's own count, checked by `afterTurn()` at the end of each turn, when the turn's one
  * write has gone to the socket. So a check costs the same however much is waiting, and a websocket
  * connection pays nothing per packet.
  */
-export class WriteBacklog {
+export class WriteBacklog implements TurnObserver {
   private buffered = 0;
   private exceeded = false;
 
+  /** `onExceeded` may be shared by every connection: it is told which one passed the bound. */
   constructor(
     private readonly connection: BacklogConnection,
     private readonly maxBytes: number,
-    private readonly onExceeded: (bytes: number) => void,
+    private readonly onExceeded: (bytes: number, connection: BacklogConnection) => void,
   ) {
+    // A websocket's packets never wait with Engine.IO: it pays nothing per packet or per write, and an
+    // idle one holds nothing but this object.
+    if (connection.transport.name !== 'websocket') this.countEngineBuffer();
+  }
+
+  private countEngineBuffer(): void {
+    const { connection } = this;
     const onPacket = (packet: Packet) => {
       if (connection.transport.writable) return;
       this.buffered += packetSize(packet);
-      this.check();
+      this.afterTurn();
     };
     const onFlush = () => {
       this.buffered = 0;
     };
-    // A websocket's packets never wait with Engine.IO: it pays nothing per packet or per write.
-    if (connection.transport.name === 'websocket') return;
     connection.on('packetCreate', onPacket);
     connection.on('flush', onFlush);
     connection.on('upgrade', () => {
@@ -62,14 +70,15 @@ export class WriteBacklog {
     return this.buffered + (typeof inSocket === 'number' ? inSocket : 0);
   }
 
-  readonly check = (): void => {
+  /** Checks the bound; called at the end of each turn that wrote (coalesceWrites) and as a packet waits. */
+  afterTurn(): void {
     if (this.exceeded) return;
     const bytes = this.bytes;
     if (bytes <= this.maxBytes) return;
     this.exceeded = true;
     // Outside the emit that passed the bound: that is often a broadcast still going through its sockets.
-    process.nextTick(() => this.onExceeded(bytes));
-  };
+    process.nextTick(this.onExceeded, bytes, this.connection);
+  }
 }
 
 /**

@@ -28,7 +28,10 @@ afterEach(() => {
 async function setup(coalesce: boolean, afterTurn?: () => void): Promise<Setup> {
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
-  if (coalesce) server.engine.on('connection', (c: EngineConnection) => coalesceWrites(c, afterTurn));
+  if (coalesce) {
+    const observer = afterTurn ? { afterTurn } : undefined;
+    server.engine.on('connection', (c: EngineConnection) => coalesceWrites(c, observer));
+  }
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const connected = new Promise<Omit<Setup, 'client'>>((resolve) => {

@@ -32,8 +32,13 @@ async function setup(): Promise<Setup> {
   const connected: Setup['connected'] = new Promise((resolve) =>
     server.engine.on('connection', (connection: Connection) => {
       const exceeded: number[] = [];
-      const backlog = new WriteBacklog(connection, BOUND, (bytes) => exceeded.push(bytes));
-      coalesceWrites(connection, backlog.check);
+      coalesceWrites(
+        connection,
+        new WriteBacklog(connection, BOUND, (bytes, cut) => {
+          expect(cut).toBe(connection);
+          exceeded.push(bytes);
+        }),
+      );
       const closed = new Promise<string>((done) =>
         (connection as unknown as { once(e: 'close', l: (reason: string) => void): void }).once(
           'close',
