@@ -43,6 +43,8 @@ export class SocketEvents {
   // socket holds no function of its own and no table of its events. Socket.IO calls an any-listener as the
   // packet is decoded; its own listeners run a tick later and only if the socket is still connected (a
   // disconnect decoded from the same read comes first). The event waits for that same tick and check.
+  // Any-listeners also run before per-socket middlewares (`socket.use`): a check on client events belongs
+  // in the handler's service, not in such a middleware, which could not stop the event here.
   private readonly listener = (() => {
     const events = this;
     return function (this: ChatSocket, event: unknown, ...args: unknown[]) {

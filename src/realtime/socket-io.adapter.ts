@@ -80,7 +80,8 @@ export class ChatSocketAdapter extends IoAdapter {
   }
 
   // Likewise, ConnectionGateway listens for disconnects itself, with one listener for every socket; Nest
-  // would give each socket two closures and a once-wrapper of its own, for a handler no gateway has.
+  // would give each socket two closures and a once-wrapper of its own. So no gateway's OnGatewayDisconnect
+  // is ever called: a gateway listens for its sockets' disconnects itself.
   override bindClientDisconnect(): void {}
 
   /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */

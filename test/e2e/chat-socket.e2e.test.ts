@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { Manager } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/contract/views.js';
+import { ConnectionGateway } from '../../src/realtime/connection.gateway.js';
+import type { ChatNamespace } from '../../src/realtime/socket.types.js';
 import { createUser } from '../support/factories.js';
-import { connect, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
+import { type ClientSocket, connect, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
 import { testSecret } from '../support/test-app.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -22,6 +25,48 @@ describe('handshake', () => {
     const socket = await t.online(user, { via });
     expect(socket.connected).toBe(true);
   });
+
+  it.each(['header', 'query'] as const)(
+    'accepts a token from %s again when /chat is joined a second time over the same connection',
+    async (via) => {
+      const user = await createUser(t.http);
+      const token = user.accessToken;
+      const manager = new Manager(t.app.baseUrl, {
+        transports: ['websocket'],
+        reconnection: false,
+        extraHeaders: via === 'header' ? { authorization: `Bearer ${token}` } : {},
+        query: via === 'query' ? { token } : {},
+      });
+      const joined = (socket: ClientSocket) =>
+        new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => resolve());
+          socket.once('connect_error', reject);
+        });
+      const chat = manager.socket('/chat') as ClientSocket;
+      // The main namespace keeps the connection open while /chat leaves and joins again.
+      const main = manager.socket('/') as unknown as ClientSocket;
+      try {
+        await Promise.all([joined(chat), joined(main)]);
+        const connection = manager.engine.id;
+        // Socket.IO refuses a join decoded in the same read as the leave it follows: wait for the leave.
+        const server = (t.app.app.get(ConnectionGateway) as unknown as { server: ChatNamespace }).server;
+        const left = new Promise((resolve) =>
+          server.sockets.get(chat.id as string)?.once('disconnect', resolve),
+        );
+        chat.disconnect();
+        await left;
+        const again = joined(chat);
+        chat.connect();
+        await again;
+        expect(manager.engine.id).toBe(connection);
+        const peer = await createUser(t.http);
+        expect((await sendOk(chat, { receiverId: peer.id, content: 'again' })).content).toBe('again');
+      } finally {
+        chat.disconnect();
+        main.disconnect();
+      }
+    },
+  );
 
   it('refuses a missing, forged or expired token with connect_error "unauthorized"', async () => {
     const user = await createUser(t.http);
