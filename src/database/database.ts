@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import lockfile from 'proper-lockfile';
 import { DEFAULT_MESSAGE_PARTITIONS } from '../config/config.schema.js';
 import { DURABLE_START_PARAMS, DurableNodeFS } from './durable-node-fs.js';
+import { PglitePrepared } from './pglite-prepared.js';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -144,10 +145,13 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     await unlock();
     throw error;
   }
-  const query: QueryFn = async <T>(text: string, params?: unknown[]) => {
+  const prepared = new PglitePrepared(client);
+  const query: QueryFn = async <T>(text: string, params?: unknown[], name?: string) => {
     await nextTurn();
+    if (name) return prepared.run<T>(name, text, params ?? []);
     return (await client.query<T>(text, params)).rows;
   };
+  // Statements inside a transaction run unnamed: a named one waits for open transactions to end, this one too.
   const transaction = async <T>(work: (query: QueryFn) => Promise<T>): Promise<T> => {
     await nextTurn();
     return client.transaction((tx) =>

@@ -141,7 +141,8 @@ export class OutboxRepository {
    * The snapshot now, and the log rows of these partitions written by transactions at or past `fromXmax`
    * or listed in `inProgress` (every row an older snapshot had not seen is among them), read under that
    * same snapshot. Unless `everything`, only new messages of chats where someone besides the sender has a
-   * push subscription: all that Web Push alone needs.
+   * push subscription: all that Web Push alone needs; with no push subscription at all in that snapshot,
+   * none, and the log is not read.
    */
   async readLog(
     partitions: string[],
@@ -151,10 +152,18 @@ export class OutboxRepository {
   ): Promise<{ snapshot: string; rows: LogRow[] }> {
     return this.database.transaction(async (query) => {
       await query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      // Asked in the read's snapshot, so a subscription is either seen here or its pushes are not due yet:
+      // the log's read costs as much as every new message, and a service with neither webhooks nor push
+      // subscribers (where a deployment starts) would pay it on every tick for nothing.
+      const [head] = await query<{ snapshot: string; wanted: boolean }>(
+        `SELECT pg_current_snapshot()::text AS snapshot,
+                $1::boolean OR EXISTS (SELECT FROM push_subscriptions) AS wanted`,
+        [everything],
+      );
+      if (!head!.wanted) return { snapshot: head!.snapshot, rows: [] };
       // The planner's guess for this read over every partition's new rows is past PostgreSQL's JIT
       // threshold, and compiling it cost more than running it, on every tick (see BENCHMARKS.md).
       await query('SET LOCAL jit = off');
-      const [snap] = await query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
       const rows = await query<LogRow>(
         `WITH fresh AS MATERIALIZED (
            SELECT * FROM messages m
@@ -184,7 +193,7 @@ export class OutboxRepository {
          ORDER BY 2, 3`,
         [partitions, fromXmax, inProgress, everything],
       );
-      return { snapshot: snap!.snapshot, rows };
+      return { snapshot: head!.snapshot, rows };
     });
   }
 
@@ -307,6 +316,8 @@ export class OutboxRepository {
                                            'p256dh', s.p256dh, 'auth', s.auth)
                   FROM push_subscriptions s WHERE r.channel = 'push' AND s.id::text = r.target) AS subscription`,
       [now, lockMs, limit],
+      // Run on every tick, nearly always to find nothing: planned once, not every time.
+      'outbox_claim_due',
     );
   }
 
