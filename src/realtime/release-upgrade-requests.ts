@@ -19,29 +19,27 @@ type Retained = Pick<IncomingMessage, 'headers' | 'url'> & {
  * the handshake of each namespace joined over the connection; once the first join has one, the connection
  * keeps only what those reads need, and the stand-in lets go. (Socket.IO's own advice for memory,
  * "discard the initial HTTP request", drops the first reference alone, which frees nothing here.)
- * Nothing in this service reads `socket.request`. A long-polling connection that upgrades later keeps
+ * Returns what to call with each socket a namespace accepts. Nothing in this service reads `socket.request`. A long-polling connection that upgrades later keeps
  * its upgrade request: that comes after the join, and polling is offered to a single process only.
  */
-export function releaseUpgradeRequests(server: Server): void {
+export function upgradeRequestReleaser(server: Server): (joined: Socket) => void {
   const standIns = new WeakMap<IncomingMessage, Released>();
   server.engine.use((req: IncomingMessage, res: object, next: () => void) => {
     // A long-polling request has a real response, which Node lets go of once it is sent.
     if (!(res instanceof ServerResponse)) standIns.set(req, res as Released);
     next();
   });
-  server.on('new_namespace', (namespace) =>
-    namespace.on('connection', (socket: Socket) => {
-      const connection = socket.conn as { request: IncomingMessage | Retained };
-      const { request } = connection;
-      const standIn = standIns.get(request as IncomingMessage);
-      if (standIn) standIn.req = undefined;
-      if (!('socket' in request)) return;
-      connection.request = {
-        headers: request.headers,
-        url: request.url,
-        _query: (request as { _query?: unknown })._query,
-        connection: { encrypted: Boolean((request.socket as TLSSocket | null)?.encrypted) },
-      };
-    }),
-  );
+  return (joined) => {
+    const connection = joined.conn as { request: IncomingMessage | Retained };
+    const { request } = connection;
+    const standIn = standIns.get(request as IncomingMessage);
+    if (standIn) standIn.req = undefined;
+    if (!('socket' in request)) return;
+    connection.request = {
+      headers: request.headers,
+      url: request.url,
+      _query: (request as { _query?: unknown })._query,
+      connection: { encrypted: Boolean((request.socket as TLSSocket | null)?.encrypted) },
+    };
+  };
 }

@@ -8,7 +8,7 @@ import type { AppConfig } from '../config/config.js';
 import { type RedisClient, subscriberOf } from '../redis/redis.js';
 import { coalesceWrites, type EngineConnection } from './coalesce-writes.js';
 import { TrimmedSessionAdapter } from './recovery-adapter.js';
-import { releaseUpgradeRequests } from './release-upgrade-requests.js';
+import { upgradeRequestReleaser } from './release-upgrade-requests.js';
 import { SlowConsumers } from './slow-consumers.js';
 import { type BacklogConnection, dropConnection, WriteBacklog } from './write-backlog.js';
 
@@ -64,7 +64,6 @@ export class ChatSocketAdapter extends IoAdapter {
         : {}),
     });
     this.boundWrites(server);
-    releaseUpgradeRequests(server);
     return server;
   }
 
@@ -84,9 +83,13 @@ export class ChatSocketAdapter extends IoAdapter {
   // is ever called: a gateway listens for its sockets' disconnects itself.
   override bindClientDisconnect(): void {}
 
-  /** Every connection's writes are coalesced per turn, and what waits to be written is bounded. */
+  /**
+   * Every connection's writes are coalesced per turn, and what waits to be written is bounded. A socket
+   * that a namespace accepts names its connection's user, and lets go of the upgrade request.
+   */
   private boundWrites(server: Server): void {
     const slowConsumers = this.app.get(SlowConsumers, { strict: false });
+    const releaseUpgradeRequest = upgradeRequestReleaser(server);
     // The user a connection belongs to, for the log line when it is cut off; known once a namespace
     // (the gateway's, after its auth middleware) has accepted a socket on it.
     const users = new WeakMap<object, string>();
@@ -94,6 +97,7 @@ export class ChatSocketAdapter extends IoAdapter {
       namespace.on('connection', (socket) => {
         const userId = (socket.data as { user?: { id?: string } } | undefined)?.user?.id;
         if (userId) users.set(socket.conn, userId);
+        releaseUpgradeRequest(socket);
       }),
     );
     const cutOff = (bytes: number, connection: BacklogConnection) =>

@@ -1,0 +1,84 @@
+import { createServer, IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { io as connect } from 'socket.io-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { upgradeRequestReleaser } from '../../src/realtime/release-upgrade-requests.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A websocket-only Socket.IO server whose /chat sockets go through the releaser; resolves each join. */
+async function serve(): Promise<{ url: string; joins: Socket[]; joined: () => Promise<Socket> }> {
+  const http = createServer();
+  const server = new Server(http, { transports: ['websocket'] });
+  const release = upgradeRequestReleaser(server);
+  const joins: Socket[] = [];
+  const waiters: ((socket: Socket) => void)[] = [];
+  server.of('/chat').on('connection', (socket) => {
+    release(socket);
+    joins.push(socket);
+    waiters.shift()?.(socket);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    server.close();
+    http.close();
+  });
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    joins,
+    joined: () => new Promise((resolve) => waiters.push(resolve)),
+  };
+}
+
+describe('upgradeRequestReleaser', () => {
+  it('leaves a joined connection only what a later join reads, not the upgrade request', async () => {
+    const { url, joined } = await serve();
+    const client = connect(`${url}/chat`, {
+      transports: ['websocket'],
+      reconnection: false,
+      query: { token: 'in-the-query' },
+      extraHeaders: { authorization: 'Bearer in-a-header' },
+    });
+    cleanups.push(() => client.disconnect());
+    const socket = await joined();
+
+    const request = socket.conn.request as unknown as Record<string, unknown>;
+    expect(request).not.toBeInstanceOf(IncomingMessage);
+    expect(Object.keys(request).sort()).toEqual(['_query', 'connection', 'headers', 'url']);
+    expect((request.headers as Record<string, string>).authorization).toBe('Bearer in-a-header');
+    expect(request._query).toMatchObject({ token: 'in-the-query' });
+    expect(request.connection).toEqual({ encrypted: false });
+  });
+
+  it('builds the handshake of a second join over the same connection from what it kept', async () => {
+    const { url, joined } = await serve();
+    const client = connect(`${url}/chat`, {
+      transports: ['websocket'],
+      reconnection: false,
+      query: { token: 'kept' },
+      extraHeaders: { authorization: 'Bearer kept' },
+    });
+    cleanups.push(() => client.disconnect());
+    const first = await joined();
+    const left = new Promise((resolve) => first.once('disconnect', resolve));
+    // The main namespace keeps the connection open while /chat leaves and joins again.
+    const main = client.io.socket('/');
+    main.connect();
+    cleanups.push(() => main.disconnect());
+    await new Promise((resolve) => main.once('connect', resolve));
+    client.disconnect();
+    await left;
+    const again = joined();
+    client.connect();
+    const second = await again;
+
+    expect(second.conn).toBe(first.conn);
+    expect(second.handshake.headers.authorization).toBe('Bearer kept');
+    expect(second.handshake.query).toMatchObject({ token: 'kept' });
+    expect(second.handshake.secure).toBe(false);
+  });
+});
