@@ -11,15 +11,13 @@ afterEach(() => {
 });
 
 /** A websocket-only Socket.IO server whose /chat sockets go through the releaser; resolves each join. */
-async function serve(): Promise<{ url: string; joins: Socket[]; joined: () => Promise<Socket> }> {
+async function serve(): Promise<{ url: string; joined: () => Promise<Socket> }> {
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
   const release = upgradeRequestReleaser(server);
-  const joins: Socket[] = [];
   const waiters: ((socket: Socket) => void)[] = [];
   server.of('/chat').on('connection', (socket) => {
     release(socket);
-    joins.push(socket);
     waiters.shift()?.(socket);
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -29,51 +27,50 @@ async function serve(): Promise<{ url: string; joins: Socket[]; joined: () => Pr
   });
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
-    joins,
     joined: () => new Promise((resolve) => waiters.push(resolve)),
   };
+}
+
+/** A client joined to /chat with a token both in its query and in a header. */
+function client(url: string, token: string) {
+  const socket = connect(`${url}/chat`, {
+    transports: ['websocket'],
+    reconnection: false,
+    query: { token },
+    extraHeaders: { authorization: `Bearer ${token}` },
+  });
+  cleanups.push(() => socket.disconnect());
+  return socket;
 }
 
 describe('upgradeRequestReleaser', () => {
   it('leaves a joined connection only what a later join reads, not the upgrade request', async () => {
     const { url, joined } = await serve();
-    const client = connect(`${url}/chat`, {
-      transports: ['websocket'],
-      reconnection: false,
-      query: { token: 'in-the-query' },
-      extraHeaders: { authorization: 'Bearer in-a-header' },
-    });
-    cleanups.push(() => client.disconnect());
+    client(url, 'sent');
     const socket = await joined();
 
     const request = socket.conn.request as unknown as Record<string, unknown>;
     expect(request).not.toBeInstanceOf(IncomingMessage);
     expect(Object.keys(request).sort()).toEqual(['_query', 'connection', 'headers', 'url']);
-    expect((request.headers as Record<string, string>).authorization).toBe('Bearer in-a-header');
-    expect(request._query).toMatchObject({ token: 'in-the-query' });
+    expect((request.headers as Record<string, string>).authorization).toBe('Bearer sent');
+    expect(request._query).toMatchObject({ token: 'sent' });
     expect(request.connection).toEqual({ encrypted: false });
   });
 
   it('builds the handshake of a second join over the same connection from what it kept', async () => {
     const { url, joined } = await serve();
-    const client = connect(`${url}/chat`, {
-      transports: ['websocket'],
-      reconnection: false,
-      query: { token: 'kept' },
-      extraHeaders: { authorization: 'Bearer kept' },
-    });
-    cleanups.push(() => client.disconnect());
+    const chat = client(url, 'kept');
     const first = await joined();
     const left = new Promise((resolve) => first.once('disconnect', resolve));
     // The main namespace keeps the connection open while /chat leaves and joins again.
-    const main = client.io.socket('/');
+    const main = chat.io.socket('/');
     main.connect();
     cleanups.push(() => main.disconnect());
-    await new Promise((resolve) => main.once('connect', resolve));
-    client.disconnect();
+    await new Promise<void>((resolve) => main.once('connect', () => resolve()));
+    chat.disconnect();
     await left;
     const again = joined();
-    client.connect();
+    chat.connect();
     const second = await again;
 
     expect(second.conn).toBe(first.conn);
