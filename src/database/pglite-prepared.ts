@@ -1,7 +1,5 @@
 import { type PGlite, parse, protocol } from '@electric-sql/pglite';
 
-type BackendMessages = Awaited<ReturnType<PGlite['execProtocol']>>['messages'];
-
 const { serialize } = protocol;
 
 /**
@@ -11,9 +9,9 @@ const { serialize } = protocol;
  * parsed once, and PostgreSQL keeps its plan as it does for node-postgres's named statements.
  *
  * The messages are those PGlite's own `query` sends, with a statement name: Parse and Describe once, then
- * Bind, Describe, Execute and Sync. Like `query`, a call waits for any open transaction to end and holds
- * the connection while it runs (PGlite's `runExclusive` alone would let it run inside another caller's
- * transaction).
+ * Bind, Describe, Execute and Sync, each set in one call. Like `query`, a call waits for any open
+ * transaction to end and holds the connection while it runs (PGlite's `runExclusive` alone would let it
+ * run inside another caller's transaction).
  */
 export class PglitePrepared {
   /** Each prepared statement's parameter types, as PostgreSQL inferred them. */
@@ -28,30 +26,25 @@ export class PglitePrepared {
   }
 
   private async execute<T>(name: string, text: string, params: unknown[]): Promise<T[]> {
-    const messages: BackendMessages = [];
-    try {
-      const types = this.paramTypes.get(name) ?? (await this.prepare(name, text));
-      const values = params.map((value, i) => this.serialized(value, types[i]!));
-      for (const message of [
+    const types = this.paramTypes.get(name) ?? (await this.prepare(name, text));
+    const values = params.map((value, i) => this.serialized(value, types[i]!));
+    const { messages } = await this.client.execProtocol(
+      joined(
         serialize.bind({ statement: name, values }),
         serialize.describe({ type: 'P' }),
         serialize.execute({}),
-      ]) {
-        messages.push(...(await this.client.execProtocol(message, { syncToFs: false })).messages);
-      }
-    } finally {
-      // After an error PostgreSQL skips every message until a Sync: it ends the statement either way.
-      messages.push(...(await this.client.execProtocol(serialize.sync())).messages);
-    }
+        serialize.sync(),
+      ),
+    );
     return parse.parseResults(messages, this.client.parsers)[0]!.rows as T[];
   }
 
   private async prepare(name: string, text: string): Promise<number[]> {
-    await this.client.execProtocol(serialize.parse({ name, text }), { syncToFs: false });
-    const described = await this.client.execProtocol(serialize.describe({ type: 'S', name }), {
-      syncToFs: false,
-    });
-    const types = parse.parseDescribeStatementResults(described.messages);
+    const { messages } = await this.client.execProtocol(
+      joined(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()),
+      { syncToFs: false },
+    );
+    const types = parse.parseDescribeStatementResults(messages);
     this.paramTypes.set(name, types);
     return types;
   }
@@ -62,4 +55,18 @@ export class PglitePrepared {
     const serializer = this.client.serializers[type];
     return serializer ? serializer(value) : String(value);
   }
+}
+
+/**
+ * Messages sent as one input, as a client sends them in one write: PostgreSQL reads them in turn, and
+ * after an error skips to the Sync, which always ends the input, so PGlite is left ready either way.
+ */
+function joined(...messages: Uint8Array[]): Uint8Array {
+  const input = new Uint8Array(messages.reduce((length, message) => length + message.length, 0));
+  let at = 0;
+  for (const message of messages) {
+    input.set(message, at);
+    at += message.length;
+  }
+  return input;
 }

@@ -46,10 +46,14 @@ describe.skipIf(process.platform !== 'linux')('the embedded database (PGlite) on
     expect(await handle.query('SHOW wal_sync_method')).toEqual([{ wal_sync_method: 'fsync' }]);
   });
 
-  it('flushes the WAL to the disk before a commit that wrote returns, in the writer’s batches too', async () => {
+  it('flushes the WAL to the disk before a commit that wrote returns, in named statements and the writer’s batches too', async () => {
     recordFsyncs();
     await handle.query('INSERT INTO durable_probe VALUES (1)');
     expect(synced.filter((file) => file.includes(`${join(folder, 'pglite', 'pg_wal')}/`))).toHaveLength(1);
+
+    recordFsyncs();
+    await handle.writerQuery('INSERT INTO durable_probe VALUES ($1)', [4], 'durable_probe_insert');
+    expect(synced.filter((file) => file.includes('/pg_wal/'))).toHaveLength(1);
 
     recordFsyncs();
     await handle.writerTransaction(async (query) => {
@@ -61,7 +65,7 @@ describe.skipIf(process.platform !== 'linux')('the embedded database (PGlite) on
 
   it('syncs nothing for a read', async () => {
     recordFsyncs();
-    expect(await handle.query('SELECT count(*)::int AS n FROM durable_probe')).toEqual([{ n: 3 }]);
+    expect(await handle.query('SELECT count(*)::int AS n FROM durable_probe')).toEqual([{ n: 4 }]);
     expect(synced).toEqual([]);
   });
 });
