@@ -3,9 +3,8 @@ import { SignJWT } from 'jose';
 import { Manager } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../src/contract/views.js';
-import { ConnectionGateway } from '../../src/realtime/connection.gateway.js';
-import type { ChatNamespace } from '../../src/realtime/socket.types.js';
 import { createUser } from '../support/factories.js';
+import { counterValue } from '../support/metrics.js';
 import { type ClientSocket, connect, Inbox, refusal, send, sendOk, settle } from '../support/socket.js';
 import { testSecret } from '../support/test-app.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -48,13 +47,12 @@ describe('handshake', () => {
       try {
         await Promise.all([joined(chat), joined(main)]);
         const connection = manager.engine.id;
-        // Socket.IO refuses a join decoded in the same read as the leave it follows: wait for the leave.
-        const server = (t.app.app.get(ConnectionGateway) as unknown as { server: ChatNamespace }).server;
-        const left = new Promise((resolve) =>
-          server.sockets.get(chat.id as string)?.once('disconnect', resolve),
-        );
+        // Socket.IO refuses a join decoded in the same read as the leave it follows: wait until the
+        // server has counted the leave.
+        const leaves = 'chat_socket_disconnects_total{reason="client namespace disconnect"}';
+        const before = await counterValue(t.app.baseUrl, leaves);
         chat.disconnect();
-        await left;
+        await expect.poll(() => counterValue(t.app.baseUrl, leaves)).toBe(before + 1);
         const again = joined(chat);
         chat.connect();
         await again;

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createUser } from '../support/factories.js';
+import { counterValue, metricValue, scrapeMetrics } from '../support/metrics.js';
 import { sendOk } from '../support/socket.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 const t = useTestApp();
 
-async function scrape(): Promise<string> {
-  const res = await fetch(`${t.app.baseUrl}/metrics`);
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-  return res.text();
-}
-
-function value(text: string, metric: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${metric} `));
-  // The value is the last field: a label's value may hold spaces.
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
-}
+const scrape = () => scrapeMetrics(t.app.baseUrl);
 
 describe('GET /metrics', () => {
   it('exposes connected sockets, stored and delivered messages, batch sizes, commit latency and process metrics', async () => {
@@ -27,16 +17,20 @@ describe('GET /metrics', () => {
     await sendOk(sa, { receiverId: b.id, content: 'counted' });
     const after = await scrape();
 
-    expect(value(after, 'chat_connected_sockets')).toBe(value(before, 'chat_connected_sockets') + 2);
-    expect(value(after, 'chat_messages_stored_total')).toBe(value(before, 'chat_messages_stored_total') + 1);
-    expect(value(after, 'chat_messages_delivered_total')).toBe(
-      value(before, 'chat_messages_delivered_total') + 2,
+    expect(metricValue(after, 'chat_connected_sockets')).toBe(
+      metricValue(before, 'chat_connected_sockets') + 2,
     );
-    expect(value(after, 'chat_write_batch_size_count')).toBeGreaterThan(
-      value(before, 'chat_write_batch_size_count'),
+    expect(metricValue(after, 'chat_messages_stored_total')).toBe(
+      metricValue(before, 'chat_messages_stored_total') + 1,
     );
-    expect(value(after, 'chat_send_to_commit_seconds_count')).toBe(
-      value(before, 'chat_send_to_commit_seconds_count') + 1,
+    expect(metricValue(after, 'chat_messages_delivered_total')).toBe(
+      metricValue(before, 'chat_messages_delivered_total') + 2,
+    );
+    expect(metricValue(after, 'chat_write_batch_size_count')).toBeGreaterThan(
+      metricValue(before, 'chat_write_batch_size_count'),
+    );
+    expect(metricValue(after, 'chat_send_to_commit_seconds_count')).toBe(
+      metricValue(before, 'chat_send_to_commit_seconds_count') + 1,
     );
     expect(after).toMatch(/^nodejs_eventloop_lag_seconds /m);
     expect(after).toMatch(/^process_resident_memory_bytes /m);
@@ -45,11 +39,9 @@ describe('GET /metrics', () => {
   it('counts sockets gone by their reason', async () => {
     const user = await createUser(t.http);
     const metric = 'chat_socket_disconnects_total{reason="client namespace disconnect"}';
-    const before = value(await scrape(), metric);
+    const before = await counterValue(t.app.baseUrl, metric);
     const socket = await t.online(user);
     socket.disconnect();
-    await expect
-      .poll(async () => value(await scrape(), metric))
-      .toBe((Number.isNaN(before) ? 0 : before) + 1);
+    await expect.poll(() => counterValue(t.app.baseUrl, metric)).toBe(before + 1);
   });
 });
