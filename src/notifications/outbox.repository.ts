@@ -152,9 +152,9 @@ export class OutboxRepository {
   ): Promise<{ snapshot: string; rows: LogRow[] }> {
     return this.database.transaction(async (query) => {
       await query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      // Asked in the read's snapshot, so a subscription is either seen here or its pushes are not due yet:
-      // the log's read costs as much as every new message, and a service with neither webhooks nor push
-      // subscribers (where a deployment starts) would pay it on every tick for nothing.
+      // Asked in the read's snapshot, as the read below asks chat by chat: what it returns is the same
+      // (nothing), and a service with neither webhooks nor push subscribers (where a deployment starts)
+      // no longer reads every new message on every tick to find that out.
       const [head] = await query<{ snapshot: string; wanted: boolean }>(
         `SELECT pg_current_snapshot()::text AS snapshot,
                 $1::boolean OR EXISTS (SELECT FROM push_subscriptions) AS wanted`,

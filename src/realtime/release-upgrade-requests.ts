@@ -19,8 +19,10 @@ type Retained = Pick<IncomingMessage, 'headers' | 'url'> & {
  * the handshake of each namespace joined over the connection; once the first join has one, the connection
  * keeps only what those reads need, and the stand-in lets go. (Socket.IO's own advice for memory,
  * "discard the initial HTTP request", drops the first reference alone, which frees nothing here.)
- * Returns what to call with each socket a namespace accepts. Nothing in this service reads `socket.request`. A long-polling connection that upgrades later keeps
+ * Nothing in this service reads `socket.request`. A long-polling connection that upgrades later keeps
  * its upgrade request: that comes after the join, and polling is offered to a single process only.
+ *
+ * Returns what to call with each socket a namespace accepts.
  */
 export function upgradeRequestReleaser(server: Server): (joined: Socket) => void {
   const standIns = new WeakMap<IncomingMessage, Released>();

@@ -53,7 +53,7 @@ describe.skipIf(process.platform !== 'linux')('the embedded database (PGlite) on
 
     recordFsyncs();
     await handle.writerQuery('INSERT INTO durable_probe VALUES ($1)', [4], 'durable_probe_insert');
-    expect(synced.filter((file) => file.includes('/pg_wal/'))).toHaveLength(1);
+    expect(synced.filter((file) => file.includes(`${join(folder, 'pglite', 'pg_wal')}/`))).toHaveLength(1);
 
     recordFsyncs();
     await handle.writerTransaction(async (query) => {

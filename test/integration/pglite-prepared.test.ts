@@ -52,11 +52,13 @@ describe('named statements on the embedded database (PGlite)', () => {
       { id: 2, note: "it's" },
     ]);
     expect(named[0]!.createdAt).toBeInstanceOf(Date);
-    expect(await preparedNames()).toEqual(['probe']);
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    expect(await handle.writerQuery('SELECT $1::timestamptz AS at', [at], 'at')).toEqual([{ at }]);
+    expect(await preparedNames()).toEqual(['at', 'probe']);
 
     const again = await handle.writerQuery<{ id: number }>(INSERT, [[3], [null], [null]], 'probe');
     expect(again.map((row) => row.id)).toEqual([3]);
-    expect(await preparedNames()).toEqual(['probe']);
+    expect(await preparedNames()).toEqual(['at', 'probe']);
     expect(await handle.query('SELECT id, tags, note FROM prepared_probe ORDER BY id')).toEqual([
       { id: 1, tags: 'a "quoted", {braced} tag', note: 'ünïcode ✓' },
       { id: 2, tags: null, note: "it's" },
@@ -71,28 +73,29 @@ describe('named statements on the embedded database (PGlite)', () => {
     await expect(handle.writerQuery('SELECT nope FROM prepared_probe', [], 'broken')).rejects.toMatchObject({
       code: '42703',
     });
+    expect(await preparedNames()).not.toContain('broken');
+    await expect(handle.writerQuery('SELECT 1', [], 'probe')).rejects.toThrow('prepared with other SQL');
     expect(await handle.writerQuery<{ id: number }>(INSERT, [[4], ['x'], ['y']], 'probe')).toHaveLength(1);
     expect(await handle.query('SELECT count(*)::int AS n FROM prepared_probe')).toEqual([{ n: 4 }]);
   });
 
   it('wait for another caller’s transaction to end instead of running inside it', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inside!: () => void;
-    const started = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
+    let insert!: Promise<{ id: number }[]>;
+    let settled = false;
     const rolledBack = handle.transaction(async (query) => {
       await query('INSERT INTO prepared_probe (id) VALUES (5)');
-      inside();
-      await held;
+      insert = handle.writerQuery<{ id: number }>(INSERT, [[6], ['t'], ['n']], 'probe');
+      insert.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      // Turns of the event loop in which a named statement that did not wait would run here, inside this
+      // transaction, between its statements.
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      await query('SELECT 1');
       throw new Error('roll back');
     });
-    await started;
-    const insert = handle.writerQuery<{ id: number }>(INSERT, [[6], ['t'], ['n']], 'probe');
-    release();
     await expect(rolledBack).rejects.toThrow('roll back');
     expect(await insert).toEqual([expect.objectContaining({ id: 6 })]);
     expect(await handle.query('SELECT id FROM prepared_probe WHERE id IN (5, 6) ORDER BY id')).toEqual([

@@ -11,9 +11,19 @@ afterEach(() => {
 });
 
 /** A websocket-only Socket.IO server whose /chat sockets go through the releaser; resolves each join. */
-async function serve(): Promise<{ url: string; joined: () => Promise<Socket> }> {
+async function serve(): Promise<{
+  url: string;
+  joined: () => Promise<Socket>;
+  standIns: { req?: unknown }[];
+}> {
   const http = createServer();
   const server = new Server(http, { transports: ['websocket'] });
+  // Engine.IO's stand-in response of each websocket upgrade, which holds on to the request.
+  const standIns: { req?: unknown }[] = [];
+  server.engine.use((_req: unknown, res: { req?: unknown }, next: () => void) => {
+    standIns.push(res);
+    next();
+  });
   const release = upgradeRequestReleaser(server);
   const waiters: ((socket: Socket) => void)[] = [];
   server.of('/chat').on('connection', (socket) => {
@@ -28,6 +38,7 @@ async function serve(): Promise<{ url: string; joined: () => Promise<Socket> }> 
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     joined: () => new Promise((resolve) => waiters.push(resolve)),
+    standIns,
   };
 }
 
@@ -45,9 +56,12 @@ function client(url: string, token: string) {
 
 describe('upgradeRequestReleaser', () => {
   it('leaves a joined connection only what a later join reads, not the upgrade request', async () => {
-    const { url, joined } = await serve();
+    const { url, joined, standIns } = await serve();
     client(url, 'sent');
     const socket = await joined();
+
+    expect(standIns).toHaveLength(1);
+    expect(standIns[0]).toHaveProperty('req', undefined);
 
     const request = socket.conn.request as unknown as Record<string, unknown>;
     expect(request).not.toBeInstanceOf(IncomingMessage);
