@@ -1,8 +1,7 @@
 import { type PGlite, parse, protocol } from '@electric-sql/pglite';
+import { SQLSTATE, sqlState } from './sqlstate.js';
 
 const { serialize } = protocol;
-
-const INVALID_STATEMENT_NAME = '26000';
 
 /**
  * Named prepared statements on PGlite. Its `query` parses and plans every statement again, and PGlite runs
@@ -12,7 +11,8 @@ const INVALID_STATEMENT_NAME = '26000';
  * runs, then with a generic plan it keeps when that costs no more.
  *
  * The messages are those PGlite's own `query` sends, with a statement name: Parse and Describe once, then
- * Bind, Describe, Execute and Sync, each set in one call. Like `query`, a call waits for any open
+ * Bind, Describe, Execute and Sync, each set as one input that ends in Sync (after an error PostgreSQL
+ * skips to the Sync, so PGlite is left ready either way). Like `query`, a call waits for any open
  * transaction to end and holds the connection while it runs (PGlite's `runExclusive` alone would let it
  * run inside another caller's transaction), and one that comes after `close` fails as `query` would.
  */
@@ -39,25 +39,29 @@ export class PglitePrepared {
     const values = params.map((value, i) => this.serialized(value, types[i]!));
     try {
       const messages = await this.client.execProtocolStream(
-        joined(
+        Buffer.concat([
           serialize.bind({ statement: name, values }),
           serialize.describe({ type: 'P' }),
           serialize.execute({}),
           serialize.sync(),
-        ),
+        ]),
         { syncToFs: true },
       );
       return parse.parseResults(messages, this.client.parsers)[0]!.rows as T[];
     } catch (error) {
       // A statement PostgreSQL no longer has is prepared again on the next call.
-      if ((error as { code?: unknown }).code === INVALID_STATEMENT_NAME) this.statements.delete(name);
+      if (sqlState(error) === SQLSTATE.INVALID_STATEMENT_NAME) this.statements.delete(name);
       throw error;
     }
   }
 
   private async prepare(name: string, text: string): Promise<{ text: string; types: number[] }> {
     const messages = await this.client.execProtocolStream(
-      joined(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()),
+      Buffer.concat([
+        serialize.parse({ name, text }),
+        serialize.describe({ type: 'S', name }),
+        serialize.sync(),
+      ]),
     );
     const statement = { text, types: parse.parseDescribeStatementResults(messages) };
     this.statements.set(name, statement);
@@ -70,18 +74,4 @@ export class PglitePrepared {
     const serializer = this.client.serializers[type];
     return serializer ? serializer(value) : String(value);
   }
-}
-
-/**
- * Messages sent as one input, as a client sends them in one write: PostgreSQL reads them in turn, and
- * after an error skips to the Sync, which always ends the input, so PGlite is left ready either way.
- */
-function joined(...messages: Uint8Array[]): Uint8Array {
-  const input = new Uint8Array(messages.reduce((length, message) => length + message.length, 0));
-  let at = 0;
-  for (const message of messages) {
-    input.set(message, at);
-    at += message.length;
-  }
-  return input;
 }

@@ -4,6 +4,7 @@ export const SQLSTATE = {
   FOREIGN_KEY_VIOLATION: '23503',
   CHECK_VIOLATION: '23514',
   DEADLOCK: '40P01',
+  INVALID_STATEMENT_NAME: '26000',
 } as const;
 
 /** The SQLSTATE of a failed query: drizzle wraps driver errors, so it is on the error or its cause. */

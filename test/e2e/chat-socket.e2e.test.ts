@@ -26,6 +26,12 @@ describe('handshake', () => {
   });
 
   const leaves = 'chat_socket_disconnects_total{reason="client namespace disconnect"}';
+  /** Leaves /chat, and returns once the server has counted the leave. */
+  const leave = async (chat: ClientSocket) => {
+    const before = await counterValue(t.app.baseUrl, leaves);
+    chat.disconnect();
+    await expect.poll(() => counterValue(t.app.baseUrl, leaves)).toBe(before + 1);
+  };
   it.each(['header', 'query'] as const)(
     'accepts a token from %s again when /chat is joined a second time over the same connection',
     async (via) => {
@@ -50,9 +56,7 @@ describe('handshake', () => {
         const connection = manager.engine.id;
         // Socket.IO refuses a join decoded in the same read as the leave it follows: wait until the
         // server has counted the leave.
-        const before = await counterValue(t.app.baseUrl, leaves);
-        chat.disconnect();
-        await expect.poll(() => counterValue(t.app.baseUrl, leaves)).toBe(before + 1);
+        await leave(chat);
         const again = joined(chat);
         chat.connect();
         await again;
@@ -61,11 +65,9 @@ describe('handshake', () => {
         expect((await sendOk(chat, { receiverId: peer.id, content: 'again' })).content).toBe('again');
       } finally {
         // The next case counts leaves too: this one's is counted before it starts.
-        const before = await counterValue(t.app.baseUrl, leaves);
-        const leaving = chat.connected;
+        if (chat.connected) await leave(chat);
         chat.disconnect();
         main.disconnect();
-        if (leaving) await expect.poll(() => counterValue(t.app.baseUrl, leaves)).toBe(before + 1);
       }
     },
   );
