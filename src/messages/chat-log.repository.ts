@@ -12,6 +12,10 @@ import { BOUNDS_RELATION, boundsParams, OPEN_CEILING, type SeenBounds } from './
  * messages from there, insert them, and move each sender's read mark to their own newest message.
  * The chat row's lock, held until commit, also makes seq order commit order within a chat: sync relies on
  * it, so any other writer of messages must number under that lock too.
+ * A row another writer stored under the same clientMessageId after this statement's snapshot fails the
+ * whole statement on the key (23505), before any of it is committed; the writer runs the batch again and
+ * finds the original then. No ON CONFLICT: skipping the row would still have counted and numbered it (a
+ * seq nobody has, a message count one too high), and the arbiter costs every insert a probe of its own.
  * New rows come back as (id, seq) only: the caller has the rest, and joining the inserted rows back to
  * the input (or sending content back) cost more than the insert. Already-stored rows come back whole.
  *
@@ -62,7 +66,6 @@ inserted AS (
   SELECT id, chat_id, seq, num, sender_id, content, media_url, media_type::media_type, media_id, reply_to_id,
          client_message_id, created_at
   FROM numbered
-  ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
   RETURNING id, seq, chat_id
 ),
 -- Direct messages to someone who blocks their sender: stored, and hidden from them as they are written.

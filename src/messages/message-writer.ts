@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { AppError } from '../common/errors/app-error.js';
 import { toAppError } from '../common/errors/to-app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
-import { SQLSTATE, sqlState } from '../database/sqlstate.js';
+import { SQLSTATE, sqlState, violatedConstraint } from '../database/sqlstate.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { type AppliedChange, ChatLogRepository, type NewChange } from './chat-log.repository.js';
 import type { NewMessage, WrittenMessage } from './message.types.js';
-import { MessagesRepository } from './messages.repository.js';
 
 const MAX_BATCH = 1000;
+// Tries of one batch that keeps losing races: each lost race means another writer committed meanwhile.
+const MAX_ATTEMPTS = 3;
 
 type Settle = () => void;
 
@@ -44,7 +45,6 @@ export class MessageWriter {
 
   constructor(
     private readonly log: ChatLogRepository,
-    private readonly messages: MessagesRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() private readonly metrics?: Metrics,
   ) {}
@@ -208,50 +208,41 @@ export class MessageWriter {
     this.metrics.writeBatchSize.observe(written.length);
   }
 
-  /** Sends' results in batch order (undefined where a row neither landed nor was found), changes' too. */
+  /** Sends' results in batch order (undefined where a row came back neither new nor found), changes' too. */
   private async commit(
     messages: NewMessage[],
     changes: NewChange[],
   ): Promise<{ written: (WrittenMessage | undefined)[]; applied: AppliedChange[] }> {
-    const { written: rows, applied } = await this.retryDeadlock(() => this.log.write(messages, changes));
+    const { written: rows, applied } = await this.retryLostRaces(() => this.log.write(messages, changes));
     const written: (WrittenMessage | undefined)[] = new Array(messages.length);
     for (const row of rows) written[row.ord] = row;
-    await this.resolveLostRaces(messages, written);
     return { written, applied };
   }
 
-  // Two instances locking the same chats in different orders: PostgreSQL picks a victim; go again.
-  private async retryDeadlock<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (sqlState(error) !== SQLSTATE.DEADLOCK) throw error;
-      return write();
+  /**
+   * A batch that lost a race to another instance wrote nothing, and goes again: PostgreSQL chose it as a
+   * deadlock's victim (two writers locking the same chats in different orders), or the other stored one
+   * of its clientMessageIds after its snapshot (the retry finds that original).
+   */
+  private async retryLostRaces<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !lostRace(error)) throw error;
+      }
     }
   }
+}
 
-  // Another instance stored the same clientMessageId between our snapshot and our insert: fetch its row.
-  private async resolveLostRaces(
-    messages: NewMessage[],
-    byOrd: (WrittenMessage | undefined)[],
-  ): Promise<void> {
-    for (let ord = 0; ord < messages.length; ord++) {
-      const message = messages[ord]!;
-      if (byOrd[ord] || message.clientMessageId === null) continue;
-      const original = await this.messages.findByClientId(
-        message.chatId,
-        message.senderId,
-        message.clientMessageId,
-      );
-      if (original)
-        byOrd[ord] = {
-          ...original,
-          ord,
-          duplicate: true,
-          firstWords: false,
-          stateSeq: 0,
-          hiddenFromReceiver: false,
-        };
-    }
+function lostRace(error: unknown): boolean {
+  switch (sqlState(error)) {
+    case SQLSTATE.DEADLOCK:
+      return true;
+    case SQLSTATE.UNIQUE_VIOLATION:
+      // The key on (chat_id, sender_id, client_message_id), on a partition or on the plain table.
+      return violatedConstraint(error)?.includes('client_message_id') ?? false;
+    default:
+      return false;
   }
 }

@@ -8,7 +8,6 @@ import type {
 } from '../contract/views.js';
 import type { DatabaseHandle } from '../database/database.js';
 import { DATABASE } from '../database/database.module.js';
-import type { StoredMessage } from './message.types.js';
 import { BOUNDS_RELATION, boundsParams, OPEN_CEILING, type SeenBounds } from './sync.repository.js';
 
 /** The first characters of the answered message that a reply shows: read from it, never copied. */
@@ -171,22 +170,6 @@ export class MessagesRepository {
       [chatId, messageId],
     );
     return row;
-  }
-
-  /** The message a sender stored in a chat under this clientMessageId (on the writer's connection). */
-  async findByClientId(
-    chatId: string,
-    senderId: string,
-    clientMessageId: string,
-  ): Promise<StoredMessage | undefined> {
-    const rows = await this.database.writerQuery<StoredMessage & { createdAt: Date | string }>(
-      `SELECT id, chat_id AS "chatId", seq, sender_id AS "senderId", content, media_url AS "mediaUrl",
-              media_type::text AS "mediaType", media_id AS "mediaId", reply_to_id AS "replyToId",
-              client_message_id AS "clientMessageId", created_at AS "createdAt"
-       FROM messages WHERE chat_id = $1 AND sender_id = $2 AND client_message_id = $3`,
-      [chatId, senderId, clientMessageId],
-    );
-    return rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }))[0];
   }
 }
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   messages = new MessagesRepository(db.handle);
 });
 
-const newWriter = () => new MessageWriter(log, messages, createLogger('silent'));
+const newWriter = () => new MessageWriter(log, createLogger('silent'));
 // Newest first, as the member sees them.
 const historyOf = (chatId: string, viewerId: string) => messages.page(chatId, viewerId, 0, { limit: 10 });
 afterAll(() => db.close());
@@ -123,6 +123,41 @@ describe('MessageWriter (group commit on the real database)', () => {
     expect(again).toMatchObject({ id: original.id, seq: original.seq, duplicate: true });
     expect(next.seq).toBe(original.seq + 1);
   });
+
+  it.skipIf(!inject('databaseUrl'))(
+    'returns the original for a clientMessageId another writer committed after the write began, and numbers nothing for it',
+    async () => {
+      const writer = newWriter();
+      const { a, b, chatId } = await pair();
+      const other = await session();
+      try {
+        // Another instance's writer holds the chat row and an uncommitted message under 'k-race'.
+        await other.query('BEGIN');
+        const theirs = message(chatId, a, 'theirs', 'k-race');
+        await other.query(INSERT_BATCH_SQL, insertBatchParams([theirs]));
+        // The retry goes alone; a fresh message queues behind it, for the next batch.
+        const retry = writer.write(message(chatId, a, 'theirs again', 'k-race'));
+        const fresh = writer.write(message(chatId, b, 'fresh', 'k-fresh'));
+        // Our batch statement took its snapshot, then waits for their chat row lock.
+        await vi.waitFor(async () => {
+          const { rows } = await other.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+          );
+          expect(rows[0]?.n).toBeGreaterThan(0);
+        });
+        await other.query('COMMIT');
+        expect(await retry).toMatchObject({ id: theirs.id, seq: 1, content: 'theirs', duplicate: true });
+        expect(await fresh).toMatchObject({ seq: 2, content: 'fresh', duplicate: false });
+        expect((await historyOf(chatId, a)).map((m) => m.content)).toEqual(['fresh', 'theirs']);
+        // No seq and no count for the copy: nothing is missing from the log, and a's unread is b's message.
+        expect(await chats.getChat(a, chatId, 100)).toMatchObject({ lastSeq: 2, unreadCount: 1 });
+      } finally {
+        await other.query('ROLLBACK').catch(() => {});
+        await other.end();
+      }
+    },
+  );
 
   it('refuses a message whose sender is not a member of the chat; the rest of its batch still lands', async () => {
     const writer = newWriter();
