@@ -45,8 +45,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-// Connections of the writer's pool: one batch is in flight at a time; the second serves its rare lookups.
-const WRITER_CONNECTIONS = 2;
+// The writer's pool: one batch is in flight at a time, and a batch is one statement or one transaction.
+const WRITER_CONNECTIONS = 1;
 
 // src/database and dist/database are both two levels below the project root.
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');

@@ -135,19 +135,26 @@ describe('MessageWriter (group commit on the real database)', () => {
         await other.query('BEGIN');
         const theirs = message(chatId, a, 'theirs', 'k-race');
         await other.query(INSERT_BATCH_SQL, insertBatchParams([theirs]));
+        const writes = vi.spyOn(log, 'write');
         // The retry goes alone; a fresh message queues behind it, for the next batch.
         const retry = writer.write(message(chatId, a, 'theirs again', 'k-race'));
         const fresh = writer.write(message(chatId, b, 'fresh', 'k-fresh'));
-        // Our batch statement took its snapshot, then waits for their chat row lock.
-        await vi.waitFor(async () => {
-          const { rows } = await other.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
-          );
-          expect(rows[0]?.n).toBeGreaterThan(0);
-        });
+        // Our batch statement took its snapshot, then waits for their chat row lock (blocked by them).
+        await vi.waitFor(
+          async () => {
+            const { rows } = await other.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity
+               WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`,
+            );
+            expect(rows[0]?.n).toBe(1);
+          },
+          { timeout: 30_000 },
+        );
         await other.query('COMMIT');
         expect(await retry).toMatchObject({ id: theirs.id, seq: 1, content: 'theirs', duplicate: true });
+        // The first try failed on the key, and the batch went again.
+        await expect(writes.mock.results[0]?.value).rejects.toMatchObject({ code: '23505' });
+        writes.mockRestore();
         expect(await fresh).toMatchObject({ seq: 2, content: 'fresh', duplicate: false });
         expect((await historyOf(chatId, a)).map((m) => m.content)).toEqual(['fresh', 'theirs']);
         // No seq and no count for the copy: nothing is missing from the log, and a's unread is b's message.
