@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../common/errors/app-error.js';
 import { toAppError } from '../common/errors/to-app-error.js';
 import { LOGGER } from '../common/logging/logger.module.js';
-import { SQLSTATE, sqlState, violatedConstraint } from '../database/sqlstate.js';
+import { SQLSTATE, sqlState } from '../database/sqlstate.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { type AppliedChange, ChatLogRepository, type NewChange } from './chat-log.repository.js';
 import type { NewMessage, WrittenMessage } from './message.types.js';
@@ -221,8 +221,9 @@ export class MessageWriter {
 
   /**
    * A batch that lost a race to another instance wrote nothing, and goes again: PostgreSQL chose it as a
-   * deadlock's victim (two writers locking the same chats in different orders), or the other stored one
-   * of its clientMessageIds after its snapshot (the retry finds that original).
+   * deadlock's victim (two writers locking the same chats in different orders), or the other committed,
+   * after this batch's snapshot, a row under a key the batch writes too: one of its clientMessageIds (the
+   * retry finds the original), a reaction or a hide (the retry finds it there: unchanged).
    */
   private async retryLostRaces<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -235,14 +236,8 @@ export class MessageWriter {
   }
 }
 
+// Every other key the writer's statements fill is a new id, or a seq numbered under the chat row's lock.
 function lostRace(error: unknown): boolean {
-  switch (sqlState(error)) {
-    case SQLSTATE.DEADLOCK:
-      return true;
-    case SQLSTATE.UNIQUE_VIOLATION:
-      // The key on (chat_id, sender_id, client_message_id), on a partition or on the plain table.
-      return violatedConstraint(error)?.includes('client_message_id') ?? false;
-    default:
-      return false;
-  }
+  const state = sqlState(error);
+  return state === SQLSTATE.DEADLOCK || state === SQLSTATE.UNIQUE_VIOLATION;
 }

@@ -5,8 +5,10 @@ import { createLogger } from '../../src/common/logging/logger.js';
 import {
   CHANGES_SQL,
   ChatLogRepository,
+  changesParams,
   INSERT_BATCH_SQL,
   insertBatchParams,
+  type NewChange,
 } from '../../src/messages/chat-log.repository.js';
 import type { NewMessage } from '../../src/messages/message.types.js';
 import { MessageWriter } from '../../src/messages/message-writer.js';
@@ -42,6 +44,19 @@ async function session(): Promise<pg.Client> {
 }
 
 const message = newMessage;
+
+/** Resolves once one other backend (the writer's) waits for a lock that `holder`'s transaction holds. */
+async function blockedBy(holder: pg.Client): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { rows } = await holder.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))',
+      );
+      expect(rows[0]?.n).toBe(1);
+    },
+    { timeout: 30_000 },
+  );
+}
 
 describe('MessageWriter (group commit on the real database)', () => {
   it('settles batches in the order they were written, while the next batch is already being written', async () => {
@@ -139,17 +154,8 @@ describe('MessageWriter (group commit on the real database)', () => {
         // The retry goes alone; a fresh message queues behind it, for the next batch.
         const retry = writer.write(message(chatId, a, 'theirs again', 'k-race'));
         const fresh = writer.write(message(chatId, b, 'fresh', 'k-fresh'));
-        // Our batch statement took its snapshot, then waits for their chat row lock (blocked by them).
-        await vi.waitFor(
-          async () => {
-            const { rows } = await other.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_stat_activity
-               WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`,
-            );
-            expect(rows[0]?.n).toBe(1);
-          },
-          { timeout: 30_000 },
-        );
+        // Our batch statement took its snapshot, then waits for their chat row lock.
+        await blockedBy(other);
         await other.query('COMMIT');
         expect(await retry).toMatchObject({ id: theirs.id, seq: 1, content: 'theirs', duplicate: true });
         // The first try failed on the key, and the batch went again.
@@ -159,6 +165,40 @@ describe('MessageWriter (group commit on the real database)', () => {
         expect((await historyOf(chatId, a)).map((m) => m.content)).toEqual(['fresh', 'theirs']);
         // No seq and no count for the copy: nothing is missing from the log, and a's unread is b's message.
         expect(await chats.getChat(a, chatId, 100)).toMatchObject({ lastSeq: 2, unreadCount: 1 });
+      } finally {
+        await other.query('ROLLBACK').catch(() => {});
+        await other.end();
+      }
+    },
+  );
+
+  it.skipIf(!inject('databaseUrl'))(
+    'answers unchanged to a reaction another writer added after the change began, and counts it once',
+    async () => {
+      const writer = newWriter();
+      const { a, b, chatId } = await pair();
+      const target = await writer.write(message(chatId, a, 'react to me'));
+      const react = (actorId: string): NewChange => ({
+        op: 'react',
+        messageId: target.id,
+        actorId,
+        content: null,
+        emoji: '👍',
+        at: new Date(),
+        editableSince: null,
+      });
+      const other = await session();
+      try {
+        // Another instance adds b's 👍 and holds the chat row until it commits.
+        await other.query('BEGIN');
+        await other.query(CHANGES_SQL, changesParams([react(b)]));
+        const writes = vi.spyOn(log, 'write');
+        const again = writer.change(react(b));
+        await blockedBy(other);
+        await other.query('COMMIT');
+        expect(await again).toMatchObject({ outcome: 'unchanged', count: 1 });
+        await expect(writes.mock.results[0]?.value).rejects.toMatchObject({ code: '23505' });
+        writes.mockRestore();
       } finally {
         await other.query('ROLLBACK').catch(() => {});
         await other.end();
