@@ -35,6 +35,11 @@ export interface DatabaseHandle {
    * however many of them one user's flood has queued on the shared pool. (PGlite has one connection.)
    */
   writerQuery: QueryFn;
+  /**
+   * Whether this process is the only writer of the database (PGlite: its data directory is locked to one
+   * process, and its statements run one at a time), so no statement waits for another's commit.
+   */
+  soleWriter: boolean;
   /** Runs `work` in one transaction on the writer's connection: its statements commit together, or none. */
   writerTransaction<T>(work: (query: QueryFn) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction on the shared pool (a group's membership changes). */
@@ -84,6 +89,7 @@ async function openPostgres(url: string, poolSize: number, logger: Logger): Prom
     description: `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
     query: queryOn(pool),
     writerQuery: queryOn(writerPool),
+    soleWriter: false,
     writerTransaction: (work) => transactionOn(writerPool, work),
     transaction: (work) => transactionOn(pool, work),
     ping: async () => void (await pool.query('SELECT 1')),
@@ -164,6 +170,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     description: `embedded PGlite at ${path}`,
     query,
     writerQuery: query,
+    soleWriter: true,
     writerTransaction: transaction,
     transaction,
     ping: async () => void (await client.query('SELECT 1')),

@@ -208,9 +208,10 @@ export const REACTION_LIMITS = { perUser: 3, distinctEmoji: 20 } as const;
 /**
  * One statement per batch of changes, each to a different message (the writer sees to that: two changes
  * to one row in one statement would not see each other). Each change is judged against the message as it
- * stands (snapshot of the statement: a concurrent writer on another instance waits on the chat's row lock,
- * and the reaction limits are checked again by a trigger after it); those that apply take their chat's
- * next seqs in batch order, change the message, and are logged in chat_events:
+ * stands: where another instance may write, it runs after LOCK_CHATS_OF_MESSAGES_SQL in one transaction,
+ * so nobody else writes to its chats meanwhile (a trigger checks the reaction limits again, whoever
+ * writes). Those that apply take their chat's next seqs in batch order, change the message, and are
+ * logged in chat_events:
  * - edit: new content and edited_at;
  * - delete: a tombstone (no content, media, reply link or reactions; deleted_at), whose earlier edits are scrubbed from
  *   the log; every member who had not read it (nor hidden it) has one unread message fewer;
@@ -356,6 +357,14 @@ SELECT j.ord, j.outcome, j.chat_id AS "chatId", n.seq, j.message_seq AS "message
 FROM judged j LEFT JOIN numbered n ON n.ord = j.ord
 ORDER BY j.ord`;
 
+/**
+ * The row lock CHANGES_SQL's own update of the chats would take (a message's chat never changes), taken
+ * before it: see ChatLogRepository.applyWith. In id order, so two instances' change batches never deadlock.
+ */
+export const LOCK_CHATS_OF_MESSAGES_SQL = `
+SELECT FROM chats WHERE id IN (SELECT chat_id FROM messages WHERE id = ANY($1::uuid[]))
+ORDER BY id FOR NO KEY UPDATE`;
+
 /** The parameters of CHANGES_SQL for a batch: one array per field, each change's position, the limits. */
 export function changesParams(batch: NewChange[]): unknown[] {
   return [
@@ -428,10 +437,21 @@ export class ChatLogRepository {
 
   /** Applies a batch of changes, each to a different message; results in batch order. */
   applyChanges(batch: NewChange[]): Promise<AppliedChange[]> {
-    return this.applyWith(this.database.writerQuery, batch);
+    if (this.database.soleWriter) return this.applyWith(this.database.writerQuery, batch);
+    return this.database.writerTransaction((query) => this.applyWith(query, batch));
   }
 
-  private applyWith(query: QueryFn, batch: NewChange[]): Promise<AppliedChange[]> {
+  /**
+   * Where another instance may write too, takes the chats' row locks first, in id order, and only then
+   * judges the changes, in a statement of its own: under READ COMMITTED its snapshot is taken once the
+   * locks are held, so it sees every change committed to those chats before it. Judged in the snapshot of
+   * a statement that then waited for the lock, an edit would write text onto a message deleted meanwhile,
+   * and a reaction report a stale count.
+   */
+  private async applyWith(query: QueryFn, batch: NewChange[]): Promise<AppliedChange[]> {
+    if (!this.database.soleWriter) {
+      await query(LOCK_CHATS_OF_MESSAGES_SQL, [batch.map((c) => c.messageId)], 'chat_lock_for_changes');
+    }
     return query<AppliedChange>(CHANGES_SQL, changesParams(batch), 'chat_apply_changes');
   }
 

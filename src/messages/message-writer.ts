@@ -223,7 +223,7 @@ export class MessageWriter {
    * A batch that lost a race to another instance wrote nothing, and goes again: PostgreSQL chose it as a
    * deadlock's victim (two writers locking the same chats in different orders), or the other committed,
    * after this batch's snapshot, a row under a key the batch writes too: one of its clientMessageIds (the
-   * retry finds the original), a reaction or a hide (the retry finds it there: unchanged).
+   * retry finds the original). Changes are judged once their chats are locked, so they see such rows.
    */
   private async retryLostRaces<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {

@@ -45,6 +45,33 @@ async function session(): Promise<pg.Client> {
 
 const message = newMessage;
 
+/** A change as the writer gets it: by `actorId`, now, with no edit window. */
+function newChange(
+  op: NewChange['op'],
+  messageId: string,
+  actorId: string,
+  fields: { content?: string; emoji?: string } = {},
+): NewChange {
+  return {
+    op,
+    messageId,
+    actorId,
+    content: fields.content ?? null,
+    emoji: fields.emoji ?? null,
+    at: new Date(),
+    editableSince: null,
+  };
+}
+
+/** The kinds of the changes logged in a chat, in seq order. */
+async function loggedKinds(chatId: string): Promise<string[]> {
+  const rows = await db.handle.query<{ kind: string }>(
+    'SELECT kind FROM chat_events WHERE chat_id = $1 ORDER BY seq',
+    [chatId],
+  );
+  return rows.map((r) => r.kind);
+}
+
 /** Resolves once one other backend (the writer's) waits for a lock that `holder`'s transaction holds. */
 async function blockedBy(holder: pg.Client): Promise<void> {
   await vi.waitFor(
@@ -172,37 +199,64 @@ describe('MessageWriter (group commit on the real database)', () => {
     },
   );
 
-  it.skipIf(!inject('databaseUrl'))(
-    'answers unchanged to a reaction another writer added after the change began, and counts it once',
-    async () => {
-      const writer = newWriter();
-      const { a, b, chatId } = await pair();
-      const target = await writer.write(message(chatId, a, 'react to me'));
-      const react = (actorId: string): NewChange => ({
-        op: 'react',
-        messageId: target.id,
-        actorId,
-        content: null,
-        emoji: '👍',
-        at: new Date(),
-        editableSince: null,
-      });
-      const other = await session();
-      try {
-        // Another instance adds b's 👍 and holds the chat row until it commits.
-        await other.query('BEGIN');
-        await other.query(CHANGES_SQL, changesParams([react(b)]));
-        const writes = vi.spyOn(log, 'write');
-        const again = writer.change(react(b));
-        await blockedBy(other);
-        await other.query('COMMIT');
-        expect(await again).toMatchObject({ outcome: 'unchanged', count: 1 });
-        await expect(writes.mock.results[0]?.value).rejects.toMatchObject({ code: '23505' });
-        writes.mockRestore();
-      } finally {
-        await other.query('ROLLBACK').catch(() => {});
-        await other.end();
+  describe.skipIf(!inject('databaseUrl'))(
+    'a change racing another instance’s change to the same chat',
+    () => {
+      /**
+       * Another instance's writer applies `theirs` and holds its chat's row until it commits; meanwhile ours
+       * is written, and waits. Resolves with ours, once `theirs` committed.
+       */
+      async function afterTheirs(theirs: NewChange, ours: NewChange) {
+        const writer = newWriter();
+        const other = await session();
+        try {
+          await other.query('BEGIN');
+          await other.query(CHANGES_SQL, changesParams([theirs]));
+          const applied = writer.change(ours);
+          await blockedBy(other);
+          await other.query('COMMIT');
+          return await applied;
+        } finally {
+          await other.query('ROLLBACK').catch(() => {});
+          await other.end();
+        }
       }
+
+      it('is judged after it: an edit of a message deleted meanwhile is refused and writes nothing', async () => {
+        const { a, chatId } = await pair();
+        const target = await newWriter().write(message(chatId, a, 'typo'));
+        const applied = await afterTheirs(
+          newChange('delete', target.id, a),
+          newChange('edit', target.id, a, { content: 'fixed' }),
+        );
+        expect(applied).toMatchObject({ outcome: 'deleted', seq: null });
+        const [stored] = await historyOf(chatId, a);
+        expect(stored).toMatchObject({ id: target.id, content: '', deletedAt: expect.any(String) });
+        // The log holds the message and its delete, nothing after them.
+        expect(await chats.getChat(a, chatId, 100)).toMatchObject({ lastSeq: 2 });
+        expect(await loggedKinds(chatId)).toEqual(['message_deleted']);
+      });
+
+      it('counts their reaction: a second 👍 reports two, and the same person’s is unchanged', async () => {
+        const { a, b, chatId } = await pair();
+        const target = await newWriter().write(message(chatId, a, 'react to me'));
+        const thumbs = { emoji: '👍' };
+        expect(
+          await afterTheirs(
+            newChange('react', target.id, a, thumbs),
+            newChange('react', target.id, b, thumbs),
+          ),
+        ).toMatchObject({ outcome: 'ok', count: 2, seq: 3 });
+        expect(
+          await afterTheirs(
+            newChange('unreact', target.id, a, thumbs),
+            newChange('unreact', target.id, a, thumbs),
+          ),
+        ).toMatchObject({ outcome: 'unchanged', count: 1, seq: null });
+        expect(await loggedKinds(chatId)).toEqual(['reaction_added', 'reaction_added', 'reaction_removed']);
+        const [stored] = await historyOf(chatId, b);
+        expect(stored!.reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
+      });
     },
   );
 
