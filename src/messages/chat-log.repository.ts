@@ -360,10 +360,14 @@ ORDER BY j.ord`;
 /**
  * The row lock CHANGES_SQL's own update of the chats would take (a message's chat never changes), taken
  * before it: see ChatLogRepository.applyWith. In id order, so two instances' change batches never deadlock.
+ * Each message is found by index behind LATERAL ... LIMIT 1, for the planner (see INSERT_BATCH_SQL).
  */
 export const LOCK_CHATS_OF_MESSAGES_SQL = `
-SELECT FROM chats WHERE id IN (SELECT chat_id FROM messages WHERE id = ANY($1::uuid[]))
-ORDER BY id FOR NO KEY UPDATE`;
+WITH target AS (
+  SELECT DISTINCT m.chat_id FROM unnest($1::uuid[]) AS i(id)
+  CROSS JOIN LATERAL (SELECT chat_id FROM messages WHERE id = i.id LIMIT 1) m
+)
+SELECT FROM chats c JOIN target t ON c.id = t.chat_id ORDER BY c.id FOR NO KEY UPDATE OF c`;
 
 /** The parameters of CHANGES_SQL for a batch: one array per field, each change's position, the limits. */
 export function changesParams(batch: NewChange[]): unknown[] {

@@ -8,6 +8,7 @@ import {
   changesParams,
   INSERT_BATCH_SQL,
   insertBatchParams,
+  LOCK_CHATS_OF_MESSAGES_SQL,
   type NewChange,
 } from '../../src/messages/chat-log.repository.js';
 import type { NewMessage } from '../../src/messages/message.types.js';
@@ -314,7 +315,7 @@ describe.skipIf(!inject('databaseUrl'))('the batch statement’s plan', () => {
 // The same for the statement of changes: every table it reads or writes is probed by index, whatever the
 // plan was made on.
 describe.skipIf(!inject('databaseUrl'))('the changes statement’s plan', () => {
-  it('reaches messages, memberships, reactions, hides and the log by index, even when planned on empty tables', async () => {
+  it('reaches messages, memberships, reactions, hides and the log by index, even when planned on empty tables, and so does its lock', async () => {
     const client = await session();
     const tables = ['chats', 'messages', 'chat_members', 'message_reactions', 'message_hides', 'chat_events'];
     try {
@@ -323,13 +324,18 @@ describe.skipIf(!inject('databaseUrl'))('the changes statement’s plan', () => 
         await client.query(`CREATE TEMP TABLE ${table} (LIKE public.${table} INCLUDING ALL) ON COMMIT DROP`);
       }
       await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
-      await client.query(`PREPARE apply_changes AS ${CHANGES_SQL}`);
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN EXECUTE apply_changes(${Array(10).fill('NULL').join(', ')})`,
-      );
-      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-      for (const table of tables) expect(plan, plan).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
-      expect(plan).toMatch(/Index Scan using \S+ on messages/);
+      const planOf = async (name: string, sql: string, params: number) => {
+        await client.query(`PREPARE ${name} AS ${sql}`);
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+          `EXPLAIN EXECUTE ${name}(${Array(params).fill('NULL').join(', ')})`,
+        );
+        const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+        for (const table of tables) expect(plan, plan).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+        expect(plan).toMatch(/Index (Only )?Scan using \S+ on messages/);
+      };
+      // The lock taken before it, too.
+      await planOf('lock_chats', LOCK_CHATS_OF_MESSAGES_SQL, 1);
+      await planOf('apply_changes', CHANGES_SQL, 10);
     } finally {
       await client.query('ROLLBACK').catch(() => {});
       await client.end();
